@@ -1,0 +1,16 @@
+"""gca_mm: Gaze-Conditioned Augmentation for OpenMMLab self-supervised learning.
+
+``import gca_mm`` (or ``custom_imports = dict(imports=['gca_mm'])`` in a
+config) registers every module of the package into mmpretrain's registries,
+and into mmselfsup's when mmselfsup is installed, and enables weights-only
+loading of mmengine checkpoints on torch >= 2.6.
+"""
+from .compat import enable_safe_checkpoint_loading, register_into_mmselfsup
+from .version import __version__
+
+from . import datasets, evaluation, models  # noqa: F401,E402  (registers)
+
+enable_safe_checkpoint_loading()
+register_into_mmselfsup()
+
+__all__ = ['__version__']

@@ -1,0 +1,8 @@
+from .checkpoint import (enable_safe_checkpoint_loading, guarded_getattr,
+                         safe_checkpoint_globals)
+from .mmselfsup import mmselfsup_available, register_into_mmselfsup
+
+__all__ = [
+    'enable_safe_checkpoint_loading', 'guarded_getattr',
+    'safe_checkpoint_globals', 'mmselfsup_available', 'register_into_mmselfsup'
+]

@@ -1,0 +1,54 @@
+"""Weights-only checkpoint loading for mmengine 0.10.x on torch >= 2.6.
+
+mmengine calls ``torch.load`` without ``weights_only``; since torch 2.6 that
+means weights-only unpickling, which refuses the few non-tensor objects
+mmengine writes into every checkpoint (the MessageHub's ``HistoryBuffer`` and
+numpy arrays/scalars). We allow exactly those. ``getattr`` is not allowed as
+such: the pickle of ``HistoryBuffer`` needs ``getattr(HistoryBuffer, 'mean')``
+and the like, so a guarded ``getattr`` that only resolves those statistic
+methods is registered under that name. Anything else (``os.system``,
+``eval``, arbitrary attribute chains) is still refused by torch.
+"""
+import pickle
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+
+# Methods mmengine stores in ``HistoryBuffer._statistics_methods``.
+_HISTORY_BUFFER_METHODS = frozenset({'min', 'max', 'current', 'mean'})
+
+
+def guarded_getattr(obj, name):
+    """``getattr`` restricted to ``HistoryBuffer``'s statistic methods."""
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'gca_mm refused getattr({obj!r}, {name!r}) while loading a '
+        'checkpoint: only HistoryBuffer statistic methods may be looked up. '
+        'This file was not written by mmengine or has been tampered with.')
+
+
+def _numpy_globals():
+    multiarray = np.core.multiarray
+    items = [np.ndarray, np.dtype,
+             (multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+             (multiarray.scalar, 'numpy.core.multiarray.scalar')]
+    # numpy >= 1.25 pickles dtypes of scalars through their dtype classes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        items += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')]
+    return items
+
+
+def safe_checkpoint_globals():
+    """The allow-list registered by :func:`enable_safe_checkpoint_loading`."""
+    return [HistoryBuffer, (guarded_getattr, 'builtins.getattr')
+            ] + _numpy_globals()
+
+
+def enable_safe_checkpoint_loading():
+    """Register the allow-list with torch (no-op on torch without it)."""
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is not None:
+        add(safe_checkpoint_globals())

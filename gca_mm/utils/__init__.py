@@ -1,0 +1,7 @@
+from .atomic import (atomic_imwrite, atomic_open, atomic_save_npy,
+                     atomic_write_bytes, atomic_write_text)
+
+__all__ = [
+    'atomic_open', 'atomic_write_bytes', 'atomic_write_text',
+    'atomic_save_npy', 'atomic_imwrite'
+]
