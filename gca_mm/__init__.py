@@ -8,9 +8,10 @@ loading of mmengine checkpoints on torch >= 2.6.
 from .compat import enable_safe_checkpoint_loading, register_into_mmselfsup
 from .version import __version__
 
-from . import datasets, evaluation, models  # noqa: F401,E402  (registers)
+from . import datasets, engine, evaluation, models  # noqa: F401,E402
+from .apis import apply_gca  # noqa: E402
 
 enable_safe_checkpoint_loading()
 register_into_mmselfsup()
 
-__all__ = ['__version__']
+__all__ = ['__version__', 'apply_gca']

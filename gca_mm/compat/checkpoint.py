@@ -9,11 +9,13 @@ and the like, so a guarded ``getattr`` that only resolves those statistic
 methods is registered under that name. Anything else (``os.system``,
 ``eval``, arbitrary attribute chains) is still refused by torch.
 """
+import os.path as osp
 import pickle
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
 
 # Methods mmengine stores in ``HistoryBuffer._statistics_methods``.
 _HISTORY_BUFFER_METHODS = frozenset({'min', 'max', 'current', 'mean'})
@@ -47,8 +49,37 @@ def safe_checkpoint_globals():
             ] + _numpy_globals()
 
 
+def _refusal_reason(error):
+    lines = [line.strip() for line in str(error).splitlines()]
+    for key in ('refused getattr', 'GLOBAL', 'Trying to', 'Unsupported'):
+        for line in lines:
+            if key in line:
+                return line
+    return lines[-1] if lines else repr(error)
+
+
+def load_from_local(filename, map_location=None):
+    """mmengine's local checkpoint loader, always weights-only, with an error
+    that says which file was refused and why."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(
+            f'Refused to load checkpoint {filename}: it holds objects outside '
+            'the weights-only allow-list (tensors, numbers, numpy arrays and '
+            f'mmengine log buffers). Reason: {_refusal_reason(e)}. A '
+            'checkpoint written by mmengine never needs more; only load this '
+            'file with weights_only=False if you trust where it came from.'
+        ) from e
+
+
 def enable_safe_checkpoint_loading():
-    """Register the allow-list with torch (no-op on torch without it)."""
-    add = getattr(torch.serialization, 'add_safe_globals', None)
-    if add is not None:
-        add(safe_checkpoint_globals())
+    """Register the allow-list with torch and route mmengine's local
+    checkpoint loading through :func:`load_from_local`."""
+    torch.serialization.add_safe_globals(safe_checkpoint_globals())
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)

@@ -5,3 +5,6 @@ __all__ = [
     'atomic_open', 'atomic_write_bytes', 'atomic_write_text',
     'atomic_save_npy', 'atomic_imwrite'
 ]
+from .device import adapt_cfg_to_device  # noqa: E402
+
+__all__ += ['adapt_cfg_to_device']

@@ -1,1 +1,4 @@
-
+from .loading import LoadXrayFromFile  # noqa: F401
+from .saliency import GazeMapToTarget, LoadFixations  # noqa: F401
+from .gaze_map import LoadGazeMap  # noqa: F401
+from .gca import GazeConditionedAugment  # noqa: F401

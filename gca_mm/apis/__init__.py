@@ -1,0 +1,5 @@
+from .gca_config import apply_gca, check_gca_pipelines
+from .stages import Stage, run_script, run_stages
+
+__all__ = ['apply_gca', 'check_gca_pipelines', 'Stage', 'run_stages',
+           'run_script']

@@ -1,0 +1,177 @@
+"""``LoadGazeMap``: read an image's attention map into the pipeline."""
+import io
+import logging
+import os.path as osp
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine import fileio
+from mmengine.logging import print_log
+from mmpretrain.registry import TRANSFORMS
+
+from .gca_functional import resize_map
+
+_POLICIES = dict(on_missing=('error', 'uniform'),
+                 on_invalid=('error', 'uniform'),
+                 on_shape_mismatch=('error', 'resize'))
+
+
+@TRANSFORMS.register_module()
+class LoadGazeMap(BaseTransform):
+    """Load the attention (gaze) map of an image as float32 HxW.
+
+    Reads ``results['gaze_map_path']``: ``.npy`` (any real dtype) or an 8/16-
+    bit (or float) PNG/TIFF, read unchanged; integer maps are divided by
+    their dtype's maximum. Only relative values matter downstream (every
+    threshold is a fraction of the map's mass). Put it after the image
+    loader: the map is checked against ``results['img']``.
+
+    A map is invalid if it cannot be decoded, is not single-channel, or has
+    NaN/inf, negative values or no positive value. Each problem either raises
+    (``'error'``, naming the image and the map) or is handled: a missing or
+    invalid map is replaced by a uniform map (GCA then behaves like stock
+    augmentation for that image), a map of another size is resized. Handled
+    cases are logged once per reason, counted in ``fallback_counts`` (per
+    process: each dataloader worker keeps its own counts) and marked in
+    ``results['gaze_map_fallback']``.
+
+    **Required Keys:**
+
+    - img
+    - gaze_map_path
+
+    **Added Keys:**
+
+    - gaze_map (float32 HxW, the image's height and width)
+    - gaze_map_fallback (None, or 'missing' / 'invalid' / 'shape_mismatch')
+
+    Args:
+        on_missing (str): 'error' or 'uniform'. Defaults to 'error'.
+        on_invalid (str): 'error' or 'uniform'. Defaults to 'error'.
+        on_shape_mismatch (str): 'error' or 'resize'. Defaults to 'error'.
+        backend_args (dict, optional): mmengine file backend arguments.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 on_missing='error',
+                 on_invalid='error',
+                 on_shape_mismatch='error',
+                 backend_args=None):
+        for name, value in dict(on_missing=on_missing,
+                                on_invalid=on_invalid,
+                                on_shape_mismatch=on_shape_mismatch).items():
+            if value not in _POLICIES[name]:
+                raise ValueError(f'{name} must be one of {_POLICIES[name]}, '
+                                 f'got {value!r}')
+        self.on_missing = on_missing
+        self.on_invalid = on_invalid
+        self.on_shape_mismatch = on_shape_mismatch
+        self.backend_args = backend_args
+        self.fallback_counts = dict(missing=0, invalid=0, shape_mismatch=0)
+
+    def _read(self, path):
+        """Raw array of the file (FileNotFoundError if absent, None if it
+        cannot be decoded)."""
+        content = fileio.get(path, backend_args=self.backend_args)
+        if not content:
+            return None
+        if osp.splitext(path)[1].lower() == '.npy':
+            try:
+                return np.load(io.BytesIO(content), allow_pickle=False)
+            except (ValueError, EOFError):
+                return None
+        return mmcv.imfrombytes(content, flag='unchanged', backend='cv2')
+
+    @staticmethod
+    def _problem(raw):
+        """Why ``raw`` is not a usable map (None if it is) and the map as
+        float32 HxW."""
+        if raw is None:
+            return 'cannot be decoded as .npy or an image', None
+        if raw.ndim == 3 and raw.shape[2] == 1:
+            raw = raw[..., 0]
+        if raw.ndim != 2:
+            return f'has shape {raw.shape}, expected a single-channel HxW ' \
+                'map', None
+        if raw.dtype.kind in 'ui':
+            gaze_map = raw.astype(np.float32) / np.iinfo(raw.dtype).max
+        elif raw.dtype.kind in 'fb':
+            with np.errstate(over='ignore'):  # too large -> inf, caught below
+                gaze_map = raw.astype(np.float32)
+        else:
+            return f'has dtype {raw.dtype}, expected numbers', None
+        if not np.isfinite(gaze_map).all():
+            return 'contains NaN or inf (as float32)', None
+        if gaze_map.min() < 0:
+            return f'has negative values (minimum {gaze_map.min()})', None
+        if not gaze_map.max() > 0:
+            return 'has no positive value (all zero)', None
+        return None, gaze_map
+
+    def _fallback(self, reason, message):
+        self.fallback_counts[reason] += 1
+        if self.fallback_counts[reason] == 1:
+            print_log(
+                f'{message}; handled as configured (first {reason!r} case; '
+                f'later ones are counted in {type(self).__name__}'
+                '.fallback_counts and marked in '
+                'results["gaze_map_fallback"]).',
+                logger='current', level=logging.WARNING)
+
+    def transform(self, results):
+        if 'gaze_map_path' not in results:
+            raise KeyError(
+                'results has no "gaze_map_path": set gaze_map_root on the '
+                'dataset so that each image gets the path of its attention '
+                'map.')
+        if 'img' not in results:
+            raise KeyError(f'{type(self).__name__} needs results["img"] to '
+                           'check the map: put it after the image loader.')
+        path = results['gaze_map_path']
+        img_path = results.get('img_path')
+        h, w = results['img'].shape[:2]
+        results['gaze_map_fallback'] = None
+        try:
+            raw = self._read(path)
+        except FileNotFoundError:
+            message = (f'attention map {path!r} of image {img_path!r} does '
+                       'not exist')
+            if self.on_missing == 'error':
+                raise FileNotFoundError(
+                    f"{message}; check gaze_map_root, or set on_missing="
+                    "'uniform' to use a uniform map for such images.") \
+                    from None
+            self._fallback('missing', message)
+            results['gaze_map'] = np.ones((h, w), np.float32)
+            results['gaze_map_fallback'] = 'missing'
+            return results
+        problem, gaze_map = self._problem(raw)
+        if problem is not None:
+            message = (f'attention map {path!r} of image {img_path!r} '
+                       f'{problem}')
+            if self.on_invalid == 'error':
+                raise ValueError(f"{message}; set on_invalid='uniform' to "
+                                 'use a uniform map for such images.')
+            self._fallback('invalid', message)
+            results['gaze_map'] = np.ones((h, w), np.float32)
+            results['gaze_map_fallback'] = 'invalid'
+            return results
+        if gaze_map.shape != (h, w):
+            message = (f'attention map {path!r} has shape {gaze_map.shape} '
+                       f'but image {img_path!r} has {(h, w)}')
+            if self.on_shape_mismatch == 'error':
+                raise ValueError(f"{message}; set on_shape_mismatch='resize' "
+                                 "to resize maps to their image's size.")
+            self._fallback('shape_mismatch', message)
+            gaze_map = resize_map(gaze_map, (w, h))
+            results['gaze_map_fallback'] = 'shape_mismatch'
+        results['gaze_map'] = gaze_map
+        return results
+
+    def __repr__(self):
+        return (f'{self.__class__.__name__}(on_missing={self.on_missing!r}, '
+                f'on_invalid={self.on_invalid!r}, '
+                f'on_shape_mismatch={self.on_shape_mismatch!r}, '
+                f'backend_args={self.backend_args})')

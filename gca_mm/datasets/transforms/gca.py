@@ -1,0 +1,306 @@
+"""``GazeConditionedAugment``: attention-aware view generation."""
+import math
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmcv.transforms.utils import cache_randomness
+from mmpretrain.registry import TRANSFORMS
+
+from .gca_functional import crop_resize, dim, erase, hflip, rotate
+from .gca_sampling import (check_count, check_interval, check_range,
+                           erase_candidates, sample_attention_crop,
+                           select_erase, summed_area_table)
+
+_INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
+
+
+@TRANSFORMS.register_module()
+class GazeConditionedAugment(BaseTransform):
+    """Gaze-conditioned augmentation (GCA): the geometric part of a
+    contrastive view, steered by an attention map so that the view keeps the
+    regions radiologists attend to.
+
+    Steps, each with its own probability, in this order (the map follows
+    every geometric step, so it stays aligned with the image):
+
+    1. attention-preserving crop + resize to ``scale``: a crop as in
+       ``RandomResizedCrop`` that keeps at least ``min_attention`` of the
+       map's mass (rejection sampling, ``crop_max_tries`` candidates); when
+       the crop is not drawn, the whole image is resized;
+    2. horizontal flip;
+    3. rotation by an angle uniform in ``[-max_angle, max_angle]`` about the
+       centre (corners become 0);
+    4. attention-aware erasing: a rectangle covering at most
+       ``erase_max_attention`` of the view's attention mass is set to
+       ``erase_fill``; if none of ``erase_max_tries`` candidates qualifies,
+       nothing is erased;
+    5. attention-weighted dimming: the image is multiplied by the blurred,
+       peak-normalised map plus ``dim_floor`` (see
+       :func:`~.gca_functional.dim`); skipped when the view has no attention.
+
+    Colour changes are left to the stock photometric transforms placed after
+    it (``ColorJitter``, ``RandomGrayscale``, ``GaussianBlur``,
+    ``Solarize``). The method does not state operator probabilities; the
+    defaults for rotation (0.25), erasing (0.25) and dimming (0.2) keep most
+    views close to the stock crop-and-flip views.
+
+    All random draws of one call happen in :meth:`_sample_params`, from
+    ``numpy.random``'s global state (seeded by mmengine).
+
+    **Required Keys:**
+
+    - img (uint8 HxW or HxWxC)
+    - gaze_map (float32 HxW, aligned with img; see ``LoadGazeMap``)
+
+    **Modified Keys:**
+
+    - img
+    - img_shape
+    - gaze_map (aligned with the new img)
+
+    **Added Keys:**
+
+    - gca_params (dict): what was applied: ``crop`` (bool), ``crop_bbox``
+      (x1, y1, x2, y2 in input pixels, inclusive-exclusive),
+      ``crop_attention`` (fraction of the map's mass kept), ``crop_qualified``
+      (a sampled crop met ``min_attention``) and ``crop_tries`` (True and 0
+      when no crop was drawn), ``flip``, ``angle`` (degrees, clockwise),
+      ``erase_bbox`` (view pixels, or None), ``erase_attention`` (fraction of
+      the view's mass erased), ``erase_tries`` (0 when erasing was not
+      drawn), ``dim`` (bool).
+
+    Args:
+        scale (int | tuple): output size, int or (w, h). Defaults to 224.
+        crop_prob (float): probability of the attention-preserving crop.
+            Defaults to 1.0.
+        crop_scale (tuple): crop area range, fraction of the image area.
+            Defaults to (0.25, 1.0) (the method's zoom U[1, 2]).
+        crop_ratio (tuple): crop aspect ratio range (w / h).
+            Defaults to (3/4, 4/3).
+        min_attention (float): fraction of the map's mass a crop must keep,
+            in (0, 1]. Defaults to 0.9.
+        crop_max_tries (int): crop candidates. Defaults to 200.
+        crop_fallback (str): 'best' (candidate keeping the most attention)
+            or 'full' (whole image) when none qualifies. Defaults to 'best'.
+        flip_prob (float): horizontal flip probability. Defaults to 0.5.
+        rotate_prob (float): rotation probability. Defaults to 0.25.
+        max_angle (float): largest rotation in degrees. Defaults to 45.
+        erase_prob (float): erasing probability. Defaults to 0.25.
+        erase_area (tuple): rectangle area range, fraction of the view.
+            Defaults to (0.02, 0.2).
+        erase_ratio (tuple): rectangle aspect ratio range (h / w).
+            Defaults to (0.3, 3.3).
+        erase_min_side (float): shortest rectangle side, fraction of the
+            view's shorter side (the method's 48 px). Defaults to 0.1.
+        erase_max_attention (float): largest fraction of the view's mass a
+            rectangle may cover, in [0, 1]. Defaults to 0.05.
+        erase_max_tries (int): rectangle candidates. Defaults to 100.
+        erase_fill (float): value of erased pixels, in [0, 255].
+            Defaults to 0.
+        dim_prob (float): dimming probability. Defaults to 0.2.
+        dim_sigma (float): blur sigma, fraction of the view's shorter side.
+            Defaults to 0.04.
+        dim_floor (float): weight added everywhere, in [0, 1].
+            Defaults to 0.1.
+        dim_eps (float): added to the blurred map's peak. Defaults to 0.01.
+        interpolation (str): image interpolation for resize and rotation
+            (mmcv names); the map always uses area/bilinear.
+            Defaults to 'bilinear'.
+    """
+
+    def __init__(self,
+                 scale=224,
+                 crop_prob=1.0,
+                 crop_scale=(0.25, 1.0),
+                 crop_ratio=(3 / 4, 4 / 3),
+                 min_attention=0.9,
+                 crop_max_tries=200,
+                 crop_fallback='best',
+                 flip_prob=0.5,
+                 rotate_prob=0.25,
+                 max_angle=45.0,
+                 erase_prob=0.25,
+                 erase_area=(0.02, 0.2),
+                 erase_ratio=(0.3, 3.3),
+                 erase_min_side=0.1,
+                 erase_max_attention=0.05,
+                 erase_max_tries=100,
+                 erase_fill=0,
+                 dim_prob=0.2,
+                 dim_sigma=0.04,
+                 dim_floor=0.1,
+                 dim_eps=0.01,
+                 interpolation='bilinear'):
+        if isinstance(scale, (tuple, list)) and len(scale) == 2:
+            self.scale = tuple(scale)
+        else:
+            self.scale = (scale, scale)
+        for s in self.scale:
+            check_count('scale (each side)', s)
+        for name, prob in dict(crop_prob=crop_prob, flip_prob=flip_prob,
+                               rotate_prob=rotate_prob, erase_prob=erase_prob,
+                               dim_prob=dim_prob).items():
+            check_interval(name, prob, 0, 1)
+        check_range('crop_scale', crop_scale, 0, 1, low_open=True)
+        check_range('crop_ratio', crop_ratio, 0, math.inf, low_open=True,
+                    high_open=True)
+        check_interval('min_attention', min_attention, 0, 1, low_open=True)
+        check_count('crop_max_tries', crop_max_tries)
+        if crop_fallback not in ('best', 'full'):
+            raise ValueError("crop_fallback must be 'best' or 'full', got "
+                             f'{crop_fallback!r}')
+        check_interval('max_angle', max_angle, 0, 180)
+        check_range('erase_area', erase_area, 0, 1, low_open=True)
+        check_range('erase_ratio', erase_ratio, 0, math.inf, low_open=True,
+                    high_open=True)
+        check_interval('erase_min_side', erase_min_side, 0, 1)
+        check_interval('erase_max_attention', erase_max_attention, 0, 1)
+        check_count('erase_max_tries', erase_max_tries)
+        check_interval('erase_fill', erase_fill, 0, 255)
+        check_interval('dim_sigma', dim_sigma, 0, math.inf, low_open=True,
+                       high_open=True)
+        check_interval('dim_floor', dim_floor, 0, 1)
+        check_interval('dim_eps', dim_eps, 0, math.inf, high_open=True)
+        if interpolation not in _INTERPOLATIONS:
+            raise ValueError(f'interpolation must be one of {_INTERPOLATIONS}'
+                             f', got {interpolation!r}')
+        self.crop_prob = crop_prob
+        self.crop_scale = tuple(crop_scale)
+        self.crop_ratio = tuple(crop_ratio)
+        self.min_attention = min_attention
+        self.crop_max_tries = crop_max_tries
+        self.crop_fallback = crop_fallback
+        self.flip_prob = flip_prob
+        self.rotate_prob = rotate_prob
+        self.max_angle = max_angle
+        self.erase_prob = erase_prob
+        self.erase_area = tuple(erase_area)
+        self.erase_ratio = tuple(erase_ratio)
+        self.erase_min_side = erase_min_side
+        self.erase_max_attention = erase_max_attention
+        self.erase_max_tries = erase_max_tries
+        self.erase_fill = erase_fill
+        self.dim_prob = dim_prob
+        self.dim_sigma = dim_sigma
+        self.dim_floor = dim_floor
+        self.dim_eps = dim_eps
+        self.interpolation = interpolation
+
+    @cache_randomness
+    def _sample_params(self, sat, img_shape):
+        """Draw every random parameter of one view.
+
+        The crop is chosen here against the input map's summed-area table
+        ``sat``; erasing candidates are drawn here (their size depends only
+        on the view size) and checked against the view's map in
+        :meth:`transform`.
+        """
+        rng = np.random
+        if rng.rand() < self.crop_prob:
+            crop = sample_attention_crop(
+                sat, img_shape, self.crop_scale, self.crop_ratio,
+                self.min_attention, self.crop_max_tries, self.crop_fallback,
+                rng)
+        else:
+            crop = None
+        flip = bool(rng.rand() < self.flip_prob)
+        angle = 0.0
+        if rng.rand() < self.rotate_prob:
+            angle = float(rng.uniform(-self.max_angle, self.max_angle))
+        erase_boxes = None
+        if rng.rand() < self.erase_prob:
+            erase_boxes = erase_candidates(
+                self.scale[::-1], self.erase_area, self.erase_ratio,
+                self.erase_min_side, self.erase_max_tries, rng)
+        dim_view = bool(rng.rand() < self.dim_prob)
+        return dict(crop=crop, flip=flip, angle=angle,
+                    erase_boxes=erase_boxes, dim=dim_view)
+
+    def _check_inputs(self, results):
+        if 'gaze_map' not in results:
+            raise KeyError(
+                f'{type(self).__name__} needs results["gaze_map"], the '
+                'attention map of the image: add LoadGazeMap to the pipeline '
+                'before it (after the image loader).')
+        img, gaze_map = results['img'], results['gaze_map']
+        if img.dtype != np.uint8 or img.ndim not in (2, 3):
+            raise ValueError(f'{type(self).__name__} expects results["img"] '
+                             'as uint8 HxW or HxWxC, got dtype '
+                             f'{img.dtype} and shape {img.shape}')
+        if gaze_map.ndim != 2 or gaze_map.shape != img.shape[:2]:
+            raise ValueError(
+                f'results["gaze_map"] has shape {gaze_map.shape} but '
+                f'results["img"] has {img.shape}: the map must be HxW with '
+                "the image's height and width (LoadGazeMap can resize it: "
+                "on_shape_mismatch='resize').")
+        if gaze_map.dtype != np.float32:
+            gaze_map = gaze_map.astype(np.float32)
+        sat = summed_area_table(gaze_map)
+        total = sat[-1, -1]
+        if not (np.isfinite(total) and total > 0) or gaze_map.min() < 0:
+            raise ValueError(
+                'results["gaze_map"] must be non-negative and finite with a '
+                f'positive total mass, got total {total} and minimum '
+                f'{gaze_map.min()} (image: {results.get("img_path")})')
+        return img, gaze_map, sat
+
+    def transform(self, results):
+        """Make one attention-aware view of ``results['img']``."""
+        img, gaze_map, sat = self._check_inputs(results)
+        params = self._sample_params(sat, img.shape)
+        crop = params['crop']
+        bbox = crop['bbox'] if crop else (0, 0, img.shape[1], img.shape[0])
+        img, gaze_map = crop_resize(img, gaze_map, bbox, self.scale,
+                                    self.interpolation)
+        if params['flip']:
+            img, gaze_map = hflip(img, gaze_map)
+        if params['angle']:
+            img, gaze_map = rotate(img, gaze_map, params['angle'],
+                                   self.interpolation)
+        erased = dict(bbox=None, attention=0.0, tries=0)
+        if params['erase_boxes'] is not None:
+            erased = select_erase(summed_area_table(gaze_map),
+                                  params['erase_boxes'],
+                                  self.erase_max_attention)
+            if erased['bbox'] is not None:
+                img = erase(img, erased['bbox'], self.erase_fill)
+        dimmed = params['dim'] and gaze_map.max() > 0
+        if dimmed:
+            img = dim(img, gaze_map, self.dim_sigma, self.dim_floor,
+                      self.dim_eps)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['gaze_map'] = gaze_map
+        results['gca_params'] = dict(
+            crop=crop is not None,
+            crop_bbox=bbox,
+            crop_attention=crop['attention'] if crop else 1.0,
+            crop_qualified=crop['qualified'] if crop else True,
+            crop_tries=crop['tries'] if crop else 0,
+            flip=params['flip'],
+            angle=params['angle'],
+            erase_bbox=erased['bbox'],
+            erase_attention=erased['attention'],
+            erase_tries=erased['tries'],
+            dim=bool(dimmed))
+        return results
+
+    def __repr__(self):
+        return (f'{self.__class__.__name__}(scale={self.scale}, '
+                f'crop_prob={self.crop_prob}, crop_scale={self.crop_scale}, '
+                f'crop_ratio={tuple(round(r, 4) for r in self.crop_ratio)}, '
+                f'min_attention={self.min_attention}, '
+                f'crop_max_tries={self.crop_max_tries}, '
+                f'crop_fallback={self.crop_fallback!r}, '
+                f'flip_prob={self.flip_prob}, '
+                f'rotate_prob={self.rotate_prob}, '
+                f'max_angle={self.max_angle}, erase_prob={self.erase_prob}, '
+                f'erase_area={self.erase_area}, '
+                f'erase_ratio={self.erase_ratio}, '
+                f'erase_min_side={self.erase_min_side}, '
+                f'erase_max_attention={self.erase_max_attention}, '
+                f'erase_max_tries={self.erase_max_tries}, '
+                f'erase_fill={self.erase_fill}, dim_prob={self.dim_prob}, '
+                f'dim_sigma={self.dim_sigma}, dim_floor={self.dim_floor}, '
+                f'dim_eps={self.dim_eps}, '
+                f'interpolation={self.interpolation!r})')

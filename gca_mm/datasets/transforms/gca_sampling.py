@@ -1,0 +1,252 @@
+"""Parameter sampling for gaze-conditioned augmentation.
+
+Pure functions: they read an attention map's summed-area table and return
+plain parameters, drawing random numbers only from the ``rng`` passed in (a
+``numpy.random.Generator``, a ``RandomState`` or the ``numpy.random`` module;
+only ``rng.uniform`` is used). Rejection sampling is batched: all candidates
+are drawn at once, their masses computed in one numpy expression from the
+summed-area table, and the FIRST qualifying candidate is taken, which is
+exactly what a sequential rejection loop over the same draws returns.
+
+Boxes are ``(x1, y1, x2, y2)`` in pixels, inclusive-exclusive. Attention is
+always a fraction of the map's total mass, so thresholds do not depend on the
+map's scale or resolution.
+"""
+import math
+
+import cv2
+import numpy as np
+
+
+def check_interval(name, value, low, high, low_open=False, high_open=False):
+    """Raise ``ValueError`` unless ``low <= value <= high`` (ends optionally
+    open) for a number ``value``."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) \
+        and not isinstance(value, bool) and math.isfinite(value) \
+        and (low < value if low_open else low <= value) \
+        and (value < high if high_open else value <= high)
+    if not ok:
+        raise ValueError(f'{name} must be a number in '
+                         f'{"(" if low_open else "["}{low}, {high}'
+                         f'{")" if high_open else "]"}, got {value!r}')
+
+
+def check_range(name, value, low, high, low_open=False, high_open=False):
+    """Raise ``ValueError`` unless ``value`` is a pair ``(min, max)`` with
+    ``min <= max``, both inside the given interval."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f'{name} must be a pair (min, max), got {value!r}')
+    for v in value:
+        check_interval(f'each end of {name}', v, low, high, low_open,
+                       high_open)
+    if value[0] > value[1]:
+        raise ValueError(f'{name} must be ordered (min, max), got {value!r}')
+
+
+def check_count(name, value):
+    """Raise ``ValueError`` unless ``value`` is a positive int."""
+    if not (isinstance(value, (int, np.integer)) and not isinstance(
+            value, bool) and value >= 1):
+        raise ValueError(f'{name} must be a positive int, got {value!r}')
+
+
+def summed_area_table(gaze_map):
+    """Summed-area table of an HxW map: float64 array of shape (H+1, W+1)
+    with ``sat[y, x] = gaze_map[:y, :x].sum()``."""
+    if gaze_map.ndim != 2:
+        raise ValueError('the attention map must be a 2-D (H, W) array, got '
+                         f'shape {gaze_map.shape}')
+    if gaze_map.dtype not in (np.float32, np.float64):
+        gaze_map = gaze_map.astype(np.float32)
+    return cv2.integral(gaze_map, sdepth=cv2.CV_64F)
+
+
+def box_mass(sat, boxes):
+    """Mass inside box(es) ``(..., 4)`` of the map behind ``sat``, in O(1)
+    per box."""
+    boxes = np.asarray(boxes)
+    x1, y1, x2, y2 = (boxes[..., i] for i in range(4))
+    return sat[y2, x2] - sat[y1, x2] - sat[y2, x1] + sat[y1, x1]
+
+
+def box_attention(sat, boxes):
+    """Fraction of the map's total mass inside box(es) ``(..., 4)``."""
+    total = sat[-1, -1]
+    if not (np.isfinite(total) and total > 0):
+        raise ValueError('the attention map has no positive finite mass '
+                         f'(total {total}); attention fractions are undefined')
+    return box_mass(sat, boxes) / total
+
+
+def _sat_shape(sat, shape):
+    h, w = shape[:2]
+    if sat.shape != (h + 1, w + 1):
+        raise ValueError(f'summed-area table of shape {sat.shape} does not '
+                         f'belong to an image of shape {tuple(shape[:2])}; '
+                         f'expected ({h + 1}, {w + 1})')
+    return h, w
+
+
+def _draw_boxes(rng, shape, area, ratio, num):
+    """Draw one ``(4, num)`` uniform block (area, log-ratio, x, y) and turn
+    it into float sides ``(sqrt(area * ratio), sqrt(area / ratio))`` with
+    ``area`` a fraction of the image's, ``ratio`` log-uniform, and the
+    x, y fractions used by :func:`_offsets`."""
+    h, w = shape[:2]
+    u = rng.uniform(0.0, 1.0, (4, num))
+    target = (area[0] + (area[1] - area[0]) * u[0]) * (h * w)
+    log_lo, log_hi = math.log(ratio[0]), math.log(ratio[1])
+    aspect = np.exp(log_lo + (log_hi - log_lo) * u[1])
+    return (np.rint(np.sqrt(target * aspect)),
+            np.rint(np.sqrt(target / aspect)), u[2], u[3])
+
+
+def _offsets(frac, size, limit):
+    """Uniform integer offsets in ``[0, limit - size]`` (0 where the box does
+    not fit)."""
+    return np.floor(frac * np.maximum(limit - size + 1, 1))
+
+
+def crop_candidates(shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
+                    num=200, rng=np.random):
+    """Draw ``num`` crop boxes as mmpretrain's ``RandomResizedCrop`` does:
+    area uniform in ``scale`` times the image area, aspect ratio (w / h)
+    log-uniform in ``ratio``, position uniform.
+
+    Draws one ``rng.uniform(0, 1, (4, num))`` block (rows: area, log-ratio,
+    x, y).
+
+    Returns:
+        tuple: ``boxes`` int64 ``(num, 4)``, clipped to the image, and
+        ``valid`` bool ``(num,)``: the box had the drawn size and fitted.
+    """
+    h, w = shape[:2]
+    check_range('scale', scale, 0, 1, low_open=True)
+    check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
+    check_count('num', num)
+    cw, ch, fx, fy = _draw_boxes(rng, shape, scale, ratio, num)
+    valid = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
+    x1 = _offsets(fx, cw, w)
+    y1 = _offsets(fy, ch, h)
+    boxes = np.stack(
+        [x1, y1, np.minimum(x1 + cw, w),
+         np.minimum(y1 + ch, h)], axis=1).astype(np.int64)
+    return boxes, valid
+
+
+def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
+                          min_attention=0.9, max_tries=200, fallback='best',
+                          rng=np.random):
+    """Sample a crop that keeps at least ``min_attention`` of the map's mass.
+
+    The defaults follow the attention-preserving crop of the method: a zoom
+    z ~ U[1, 2] makes crops covering 25-100% of the area (here the area
+    fraction itself is uniform, as in ``RandomResizedCrop``), accepted when
+    they keep >= 90% of the mass, up to 200 tries.
+
+    Args:
+        sat (ndarray): ``summed_area_table`` of the image's attention map.
+        shape (tuple): the image's shape (H, W[, C]).
+        scale (tuple): range of the crop area as a fraction of the image's.
+        ratio (tuple): range of the crop aspect ratio (width / height).
+        min_attention (float): required kept fraction of mass, in (0, 1].
+        max_tries (int): number of candidates.
+        fallback (str): when no candidate qualifies, ``'best'`` returns the
+            candidate keeping the most attention, ``'full'`` the whole image.
+            'best' also returns the whole image if no candidate fitted.
+        rng: source of random numbers (see module doc).
+
+    Returns:
+        dict: ``bbox`` (x1, y1, x2, y2), ``attention`` (kept fraction),
+        ``tries`` (candidates examined: index of the accepted one + 1, or
+        ``max_tries``), ``qualified`` (a sampled candidate met the threshold).
+    """
+    h, w = _sat_shape(sat, shape)
+    check_interval('min_attention', min_attention, 0, 1, low_open=True)
+    check_count('max_tries', max_tries)
+    if fallback not in ('best', 'full'):
+        raise ValueError(f"fallback must be 'best' or 'full', got "
+                         f'{fallback!r}')
+    boxes, valid = crop_candidates(shape, scale, ratio, max_tries, rng)
+    attention = np.where(valid, box_attention(sat, boxes), -1.0)
+    ok = attention >= min_attention
+    if ok.any():
+        i = int(np.argmax(ok))
+        return dict(bbox=tuple(int(v) for v in boxes[i]),
+                    attention=float(attention[i]), tries=i + 1,
+                    qualified=True)
+    if fallback == 'best' and valid.any():
+        i = int(np.argmax(attention))
+        return dict(bbox=tuple(int(v) for v in boxes[i]),
+                    attention=float(attention[i]), tries=max_tries,
+                    qualified=False)
+    return dict(bbox=(0, 0, w, h), attention=1.0, tries=max_tries,
+                qualified=False)
+
+
+def erase_candidates(shape, area=(0.02, 0.2), ratio=(0.3, 3.3), min_side=0.1,
+                     num=100, rng=np.random):
+    """Draw ``num`` erasing rectangles for a view of ``shape``: area uniform
+    in ``area`` times the view's, aspect ratio (h/w, as in mmpretrain's
+    ``RandomErasing``) log-uniform in ``ratio``, each side at least
+    ``min_side`` times the view's shorter side (the method's 48 px at its
+    ~224-800 px images; 0.1 = 22 px at 224) and at most the view's side.
+
+    Draws one ``rng.uniform(0, 1, (4, num))`` block (rows: area, log-ratio,
+    x, y).
+
+    Returns:
+        ndarray: int64 ``(num, 4)`` boxes inside the view.
+    """
+    h, w = shape[:2]
+    check_range('area', area, 0, 1, low_open=True)
+    check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
+    check_interval('min_side', min_side, 0, 1)
+    check_count('num', num)
+    side = max(1, int(round(min_side * min(h, w))))
+    eh, ew, fx, fy = _draw_boxes(rng, shape, area, ratio, num)
+    eh = np.clip(eh, min(side, h), h)
+    ew = np.clip(ew, min(side, w), w)
+    x1 = _offsets(fx, ew, w)
+    y1 = _offsets(fy, eh, h)
+    return np.stack([x1, y1, x1 + ew, y1 + eh], axis=1).astype(np.int64)
+
+
+def select_erase(sat, boxes, max_attention=0.05):
+    """First box covering at most ``max_attention`` of the map's mass.
+
+    When none qualifies nothing is erased (``bbox`` None): unlike the
+    method's reference, which then erases the last rectangle anyway, this
+    guarantees the bound. A map without mass (e.g. rotated out of the view)
+    has no attention to lose: every box covers 0.
+
+    Returns:
+        dict: ``bbox`` (x1, y1, x2, y2) or None, ``attention`` (covered
+        fraction, 0.0 when nothing is erased), ``tries``.
+    """
+    check_interval('max_attention', max_attention, 0, 1)
+    total = sat[-1, -1]
+    if not np.isfinite(total) or total < 0:
+        raise ValueError(f'the attention map has an invalid total mass '
+                         f'{total}')
+    attention = box_mass(sat, boxes) / total if total > 0 else np.zeros(
+        len(boxes))
+    ok = attention <= max_attention
+    if not ok.any():
+        return dict(bbox=None, attention=0.0, tries=len(boxes))
+    i = int(np.argmax(ok))
+    return dict(bbox=tuple(int(v) for v in boxes[i]),
+                attention=max(float(attention[i]), 0.0), tries=i + 1)
+
+
+def sample_attention_erase(sat, shape, area=(0.02, 0.2), ratio=(0.3, 3.3),
+                           min_side=0.1, max_attention=0.05, max_tries=100,
+                           rng=np.random):
+    """Sample a rectangle to erase that covers at most ``max_attention`` of
+    the view's total mass; see :func:`erase_candidates` and
+    :func:`select_erase`. The method's bound (400 on a 0-1 map at its
+    resolution) is expressed here as a fraction of the mass."""
+    _sat_shape(sat, shape)
+    check_count('max_tries', max_tries)
+    boxes = erase_candidates(shape, area, ratio, min_side, max_tries, rng)
+    return select_erase(sat, boxes, max_attention)

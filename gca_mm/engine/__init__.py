@@ -1,0 +1,3 @@
+from .runner import GCARunner
+
+__all__ = ['GCARunner']

@@ -1,0 +1,64 @@
+"""Weights-only checkpoint loading keeps refusing code-running pickles."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint
+
+import gca_mm  # noqa: F401
+from gca_mm.compat import guarded_getattr
+
+
+class _RunsCode:
+    """Unpickling this calls os.system; it must never be loaded."""
+
+    def __reduce__(self):
+        return (os.system, ('echo pwned',))
+
+
+class _GetattrChain:
+    """Reaches a module's globals through getattr on an allowed class."""
+
+    def __reduce__(self):
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+def _save(obj, path):
+    torch.save({'state_dict': {'w': torch.ones(2)}, 'meta': obj}, path)
+    return str(path)
+
+
+def test_mmengine_objects_load(tmp_path):
+    buf = HistoryBuffer()
+    buf.update(1.5)
+    buf.update(np.float64(2.5))
+    meta = dict(hub=buf, arr=np.arange(3, dtype=np.float32),
+                scalar=np.float64(0.25), i=np.int64(3),
+                dtype=np.dtype('float32'))
+    ckpt = _load_checkpoint(_save(meta, tmp_path / 'ok.pth'))
+    loaded = ckpt['meta']
+    assert loaded['hub'].mean() == pytest.approx(2.0)
+    np.testing.assert_array_equal(loaded['arr'], np.arange(3))
+    assert loaded['scalar'] == 0.25 and loaded['i'] == 3
+
+
+@pytest.mark.parametrize('payload,reason', [
+    (_RunsCode(), 'Refused to load checkpoint .*evil.pth.*posix.system'),
+    (_GetattrChain(), 'Refused to load checkpoint .*refused getattr'),
+])
+def test_malicious_checkpoint_refused(tmp_path, payload, reason, capfd):
+    path = _save(payload, tmp_path / 'evil.pth')
+    with pytest.raises(pickle.UnpicklingError, match=reason):
+        _load_checkpoint(str(path))
+    assert 'pwned' not in capfd.readouterr().out
+
+
+def test_guarded_getattr_only_allows_statistics():
+    assert guarded_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
+        guarded_getattr(HistoryBuffer, '__init__')
+    with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
+        guarded_getattr(os, 'system')
