@@ -171,9 +171,28 @@ def test_shape_mismatch_resize_fallback_is_counted(tmp_path,
 
 def test_builds_from_registry_and_rejects_bad_policies():
     t = TRANSFORMS.build(dict(type='LoadGazeMap', on_missing='uniform'))
-    assert repr(t) == ("LoadGazeMap(on_missing='uniform', on_invalid='error',"
-                       " on_shape_mismatch='error', backend_args=None)")
+    assert repr(t) == ("LoadGazeMap(gaze_map_root=None, data_root='', "
+                       "suffix='.png', on_missing='uniform', on_invalid="
+                       "'error', on_shape_mismatch='error', backend_args=None)")
     for kwargs in (dict(on_missing='skip'), dict(on_invalid='resize'),
                    dict(on_shape_mismatch='uniform')):
         with pytest.raises(ValueError, match=next(iter(kwargs))):
             LoadGazeMap(**kwargs)
+
+
+def test_map_path_from_img_path_for_other_datasets(tmp_path):
+    """Without gaze_map_path (e.g. ImageNet-style datasets) the map mirrors
+    the image's path below data_root."""
+    img_root, map_root = tmp_path / 'imgs', tmp_path / 'maps'
+    (map_root / 'a').mkdir(parents=True)
+    gaze = np.zeros((6, 8), np.float32)
+    gaze[2, 3] = 1
+    np.save(map_root / 'a' / 'x.npy', gaze)
+    t = LoadGazeMap(gaze_map_root=str(map_root), data_root=str(img_root),
+                    suffix='.npy')
+    r = t(dict(img=np.zeros((6, 8), np.uint8),
+               img_path=str(img_root / 'a' / 'x.JPEG')))
+    np.testing.assert_array_equal(r['gaze_map'], gaze)
+    with pytest.raises(ValueError, match='not below LoadGazeMap'):
+        t(dict(img=np.zeros((6, 8), np.uint8),
+               img_path=str(tmp_path / 'elsewhere' / 'x.png')))

@@ -21,7 +21,10 @@ _POLICIES = dict(on_missing=('error', 'uniform'),
 class LoadGazeMap(BaseTransform):
     """Load the attention (gaze) map of an image as float32 HxW.
 
-    Reads ``results['gaze_map_path']``: ``.npy`` (any real dtype) or an 8/16-
+    Reads ``results['gaze_map_path']`` (set by ``KneeXrayDataset`` with
+    ``gaze_map_root``) or, for any other dataset, the path derived from
+    ``results['img_path']``: ``<gaze_map_root>/<img_path relative to
+    data_root, extension replaced by suffix>``. Formats: ``.npy`` (any real dtype) or an 8/16-
     bit (or float) PNG/TIFF, read unchanged; integer maps are divided by
     their dtype's maximum. Only relative values matter downstream (every
     threshold is a fraction of the map's mass). Put it after the image
@@ -39,7 +42,7 @@ class LoadGazeMap(BaseTransform):
     **Required Keys:**
 
     - img
-    - gaze_map_path
+    - gaze_map_path (or img_path, with ``gaze_map_root`` set)
 
     **Added Keys:**
 
@@ -47,6 +50,12 @@ class LoadGazeMap(BaseTransform):
     - gaze_map_fallback (None, or 'missing' / 'invalid' / 'shape_mismatch')
 
     Args:
+        gaze_map_root (str, optional): map root for datasets that do not set
+            ``gaze_map_path``. Defaults to None.
+        data_root (str): root the image paths are relative to, with
+            ``gaze_map_root``. Defaults to ''.
+        suffix (str): map extension, with ``gaze_map_root``.
+            Defaults to '.png'.
         on_missing (str): 'error' or 'uniform'. Defaults to 'error'.
         on_invalid (str): 'error' or 'uniform'. Defaults to 'error'.
         on_shape_mismatch (str): 'error' or 'resize'. Defaults to 'error'.
@@ -55,6 +64,9 @@ class LoadGazeMap(BaseTransform):
     """
 
     def __init__(self,
+                 gaze_map_root=None,
+                 data_root='',
+                 suffix='.png',
                  on_missing='error',
                  on_invalid='error',
                  on_shape_mismatch='error',
@@ -65,6 +77,9 @@ class LoadGazeMap(BaseTransform):
             if value not in _POLICIES[name]:
                 raise ValueError(f'{name} must be one of {_POLICIES[name]}, '
                                  f'got {value!r}')
+        self.gaze_map_root = gaze_map_root
+        self.data_root = data_root
+        self.suffix = suffix
         self.on_missing = on_missing
         self.on_invalid = on_invalid
         self.on_shape_mismatch = on_shape_mismatch
@@ -120,16 +135,28 @@ class LoadGazeMap(BaseTransform):
                 'results["gaze_map_fallback"]).',
                 logger='current', level=logging.WARNING)
 
-    def transform(self, results):
-        if 'gaze_map_path' not in results:
+    def _map_path(self, results):
+        if 'gaze_map_path' in results:
+            return results['gaze_map_path']
+        if self.gaze_map_root is None or 'img_path' not in results:
             raise KeyError(
                 'results has no "gaze_map_path": set gaze_map_root on the '
-                'dataset so that each image gets the path of its attention '
-                'map.')
+                'dataset (KneeXrayDataset) or on LoadGazeMap so that each '
+                'image gets the path of its attention map.')
+        rel = osp.relpath(results['img_path'], self.data_root or '.')
+        if rel.startswith('..'):
+            raise ValueError(
+                f'image {results["img_path"]} is not below LoadGazeMap\'s '
+                f'data_root {self.data_root!r}; set data_root to the folder '
+                'the map tree mirrors')
+        return osp.join(self.gaze_map_root,
+                        osp.splitext(rel)[0] + self.suffix)
+
+    def transform(self, results):
+        path = self._map_path(results)
         if 'img' not in results:
             raise KeyError(f'{type(self).__name__} needs results["img"] to '
                            'check the map: put it after the image loader.')
-        path = results['gaze_map_path']
         img_path = results.get('img_path')
         h, w = results['img'].shape[:2]
         results['gaze_map_fallback'] = None
@@ -171,7 +198,10 @@ class LoadGazeMap(BaseTransform):
         return results
 
     def __repr__(self):
-        return (f'{self.__class__.__name__}(on_missing={self.on_missing!r}, '
+        return (f'{self.__class__.__name__}('
+                f'gaze_map_root={self.gaze_map_root!r}, '
+                f'data_root={self.data_root!r}, suffix={self.suffix!r}, '
+                f'on_missing={self.on_missing!r}, '
                 f'on_invalid={self.on_invalid!r}, '
                 f'on_shape_mismatch={self.on_shape_mismatch!r}, '
                 f'backend_args={self.backend_args})')

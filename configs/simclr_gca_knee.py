@@ -1,0 +1,3 @@
+# SimCLR with Gaze-Conditioned Augmentation on knee X-rays: identical to
+# simclr_knee.py except how the views are made (configs/_base_/gca_knee.py).
+_base_ = ['./simclr_knee.py', './_base_/gca_knee.py']
