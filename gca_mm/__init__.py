@@ -5,8 +5,15 @@ config) registers every module of the package into mmpretrain's registries,
 and into mmselfsup's when mmselfsup is installed, and enables weights-only
 loading of mmengine checkpoints on torch >= 2.6.
 """
-from .compat import enable_safe_checkpoint_loading, register_into_mmselfsup
-from .version import __version__
+import warnings
+
+# mmcv-lite has no compiled ops; gca_mm and mmpretrain never use the one
+# mmcv warns about on import.
+warnings.filterwarnings(
+    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+
+from .compat import enable_safe_checkpoint_loading, register_into_mmselfsup  # noqa: E402,E501
+from .version import __version__  # noqa: E402
 
 from . import datasets, engine, evaluation, models  # noqa: F401,E402
 from .apis import apply_gca  # noqa: E402

@@ -2,8 +2,12 @@
 # Distributed training with torchrun and mmengine's `pytorch` launcher.
 #   tools/dist_train.sh CONFIG GPUS [train.py args...]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node.
-# Without GPUs the processes use the gloo backend on CPU.
+# Without GPUs the processes use the gloo backend on CPU (docs/distributed.md).
 set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: $0 CONFIG GPUS [train.py args...]" >&2
+    exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

@@ -14,7 +14,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import gca_mm  # noqa: F401  (registers modules, safe checkpoint loading)
-from gca_mm.utils import adapt_cfg_to_device, atomic_write_text
+from gca_mm.apis import check_gca_pipelines
+from gca_mm.engine import setup_cpu_distributed
+from gca_mm.utils import (adapt_cfg_to_device, atomic_write_text,
+                          check_data_paths)
 
 
 def parse_args():
@@ -50,6 +53,9 @@ def main():
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     adapt_cfg_to_device(cfg)
+    check_data_paths(cfg, loaders=('test_dataloader', ))
+    check_gca_pipelines(cfg)
+    setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     if args.out:

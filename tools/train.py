@@ -12,7 +12,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import gca_mm  # noqa: F401  (registers modules, safe checkpoint loading)
-from gca_mm.utils import adapt_cfg_to_device
+from gca_mm.apis import check_gca_pipelines
+from gca_mm.engine import setup_cpu_distributed
+from gca_mm.utils import adapt_cfg_to_device, check_data_paths
 
 
 def parse_args():
@@ -68,6 +70,9 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_data_paths(cfg, loaders=('train_dataloader', 'val_dataloader'))
+    check_gca_pipelines(cfg)
+    setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()

@@ -1,7 +1,9 @@
 """Resumable multi-stage jobs (the demo, the benchmark): each stage knows
 its output; a rerun skips stages whose output is complete, and the log shows
 the progress and an ETA from per-stage estimates refined as stages finish."""
+import collections
 import os
+import re
 import subprocess
 import sys
 import time
@@ -63,13 +65,34 @@ def run_stages(stages: List[Stage], title='job'):
     return [(s.name, s.seconds) for s in stages]
 
 
-def run_script(script, *args, env=None):
+def run_script(script, *args, env=None, log_file=None, echo=None):
     """Run a Python script with this interpreter in a child process (so each
-    training run starts with fresh global state); raise if it fails."""
+    training run starts with fresh global state); raise if it fails.
+
+    With ``log_file``, the child's output goes to that file and only lines
+    matching the regular expression ``echo`` (e.g. mmengine's progress lines
+    with their ETA) are shown; on failure the end of the log is shown.
+    """
     cmd = [sys.executable, str(script)] + [str(a) for a in args]
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run(cmd, env=full_env)
+    if log_file is None:
+        proc = subprocess.run(cmd, env=full_env)
+        tail = ''
+    else:
+        os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
+        pattern = re.compile(echo) if echo else None
+        lines = collections.deque(maxlen=40)
+        with open(log_file, 'a') as log, subprocess.Popen(
+                cmd, env=full_env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+            for line in proc.stdout:
+                log.write(line)
+                lines.append(line)
+                if pattern is not None and pattern.search(line):
+                    print('    ' + line.rstrip(), flush=True)
+        tail = ''.join(lines)
     if proc.returncode != 0:
+        where = f' (log: {log_file})' if log_file else ''
         raise RuntimeError(f'{" ".join(cmd)} failed with exit code '
-                           f'{proc.returncode}')
+                           f'{proc.returncode}{where}\n{tail}')

@@ -8,3 +8,7 @@ __all__ = [
 from .device import adapt_cfg_to_device  # noqa: E402
 
 __all__ += ['adapt_cfg_to_device']
+
+from .config_checks import check_data_paths  # noqa: E402
+
+__all__ += ['check_data_paths']

@@ -110,7 +110,14 @@ class LoadGazeMap(BaseTransform):
         if raw.ndim != 2:
             return f'has shape {raw.shape}, expected a single-channel HxW ' \
                 'map', None
-        if raw.dtype.kind in 'ui':
+        if raw.dtype.kind == 'u':
+            # Unsigned integers are finite and non-negative: one pass checks
+            # the peak, one converts (the maps' usual 16-bit PNG case).
+            if not raw.max() > 0:
+                return 'has no positive value (all zero)', None
+            return None, np.divide(raw, np.float32(np.iinfo(raw.dtype).max),
+                                   dtype=np.float32)
+        if raw.dtype.kind == 'i':
             gaze_map = raw.astype(np.float32) / np.iinfo(raw.dtype).max
         elif raw.dtype.kind in 'fb':
             with np.errstate(over='ignore'):  # too large -> inf, caught below

@@ -6,7 +6,11 @@ plain parameters, drawing random numbers only from the ``rng`` passed in (a
 only ``rng.uniform`` is used). Rejection sampling is batched: all candidates
 are drawn at once, their masses computed in one numpy expression from the
 summed-area table, and the FIRST qualifying candidate is taken, which is
-exactly what a sequential rejection loop over the same draws returns.
+exactly what a sequential rejection loop over the same draws returns. Most
+crops qualify within a few tries, where numpy's per-call overhead would
+dominate: the first ``SCALAR_TRIES`` crop candidates are checked one by one
+in plain Python first, with the same floating-point operations, so the
+result is the same.
 
 Boxes are ``(x1, y1, x2, y2)`` in pixels, inclusive-exclusive. Attention is
 always a fraction of the map's total mass, so thresholds do not depend on the
@@ -16,6 +20,9 @@ import math
 
 import cv2
 import numpy as np
+
+# crop candidates checked one by one before the batch (see the module doc)
+SCALAR_TRIES = 8
 
 
 def check_interval(name, value, low, high, low_open=False, high_open=False):
@@ -69,13 +76,17 @@ def box_mass(sat, boxes):
     return sat[y2, x2] - sat[y1, x2] - sat[y2, x1] + sat[y1, x1]
 
 
-def box_attention(sat, boxes):
-    """Fraction of the map's total mass inside box(es) ``(..., 4)``."""
+def _total_mass(sat):
     total = sat[-1, -1]
     if not (np.isfinite(total) and total > 0):
         raise ValueError('the attention map has no positive finite mass '
                          f'(total {total}); attention fractions are undefined')
-    return box_mass(sat, boxes) / total
+    return total
+
+
+def box_attention(sat, boxes):
+    """Fraction of the map's total mass inside box(es) ``(..., 4)``."""
+    return box_mass(sat, boxes) / _total_mass(sat)
 
 
 def _sat_shape(sat, shape):
@@ -89,14 +100,24 @@ def _sat_shape(sat, shape):
 
 def _draw_boxes(rng, shape, area, ratio, num):
     """Draw one ``(4, num)`` uniform block (area, log-ratio, x, y) and turn
-    it into float sides ``(sqrt(area * ratio), sqrt(area / ratio))`` with
-    ``area`` a fraction of the image's, ``ratio`` log-uniform, and the
-    x, y fractions used by :func:`_offsets`."""
-    h, w = shape[:2]
-    u = rng.uniform(0.0, 1.0, (4, num))
-    target = (area[0] + (area[1] - area[0]) * u[0]) * (h * w)
+    it into boxes with :func:`_box_sides`."""
+    return _box_sides(rng.uniform(0.0, 1.0, (4, num)), shape, area, ratio)
+
+
+def _aspects(u, ratio):
+    """Log-uniform aspect ratios from uniform draws ``u``."""
     log_lo, log_hi = math.log(ratio[0]), math.log(ratio[1])
-    aspect = np.exp(log_lo + (log_hi - log_lo) * u[1])
+    return np.exp(log_lo + (log_hi - log_lo) * u)
+
+
+def _box_sides(u, shape, area, ratio):
+    """Turn a ``(4, n)`` uniform block (area, log-ratio, x, y) into float
+    sides ``(sqrt(area * ratio), sqrt(area / ratio))`` with ``area`` a
+    fraction of the image's, ``ratio`` log-uniform, and the x, y fractions
+    used by :func:`_offsets`."""
+    h, w = shape[:2]
+    target = (area[0] + (area[1] - area[0]) * u[0]) * (h * w)
+    aspect = _aspects(u[1], ratio)
     return (np.rint(np.sqrt(target * aspect)),
             np.rint(np.sqrt(target / aspect)), u[2], u[3])
 
@@ -120,11 +141,17 @@ def crop_candidates(shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
         tuple: ``boxes`` int64 ``(num, 4)``, clipped to the image, and
         ``valid`` bool ``(num,)``: the box had the drawn size and fitted.
     """
-    h, w = shape[:2]
     check_range('scale', scale, 0, 1, low_open=True)
     check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
     check_count('num', num)
-    cw, ch, fx, fy = _draw_boxes(rng, shape, scale, ratio, num)
+    return _crop_boxes(rng.uniform(0.0, 1.0, (4, num)), shape, scale, ratio)
+
+
+def _crop_boxes(u, shape, scale, ratio):
+    """Crop boxes and their validity from a ``(4, num)`` uniform block, see
+    :func:`crop_candidates`."""
+    h, w = shape[:2]
+    cw, ch, fx, fy = _box_sides(u, shape, scale, ratio)
     valid = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
     x1 = _offsets(fx, cw, w)
     y1 = _offsets(fy, ch, h)
@@ -132,6 +159,34 @@ def crop_candidates(shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
         [x1, y1, np.minimum(x1 + cw, w),
          np.minimum(y1 + ch, h)], axis=1).astype(np.int64)
     return boxes, valid
+
+
+def _first_crop_scalar(sat, u, shape, scale, ratio, min_attention, num):
+    """The first qualifying crop among the first ``num`` candidates of the
+    uniform block ``u``, as ``(index, bbox, attention)``, or None: the
+    per-candidate arithmetic of :func:`_crop_boxes` and
+    :func:`box_attention` in Python floats (same IEEE operations in the
+    same order; the aspect ratios come from the same numpy call)."""
+    h, w = shape[:2]
+    total = float(_total_mass(sat))
+    area_lo, area_span = scale[0], scale[1] - scale[0]
+    aspects = _aspects(u[1], ratio)[:num].tolist()
+    for i, (a, aspect, fx, fy) in enumerate(
+            zip(u[0, :num].tolist(), aspects, u[2, :num].tolist(),
+                u[3, :num].tolist())):
+        target = (area_lo + area_span * a) * (h * w)
+        cw = round(math.sqrt(target * aspect))
+        ch = round(math.sqrt(target / aspect))
+        if not (0 < cw <= w and 0 < ch <= h):
+            continue
+        x1 = math.floor(fx * max(w - cw + 1, 1))
+        y1 = math.floor(fy * max(h - ch + 1, 1))
+        x2, y2 = x1 + cw, y1 + ch
+        attention = (sat.item(y2, x2) - sat.item(y1, x2) - sat.item(y2, x1)
+                     + sat.item(y1, x1)) / total
+        if attention >= min_attention:
+            return i, (x1, y1, x2, y2), attention
+    return None
 
 
 def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
@@ -167,7 +222,17 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
     if fallback not in ('best', 'full'):
         raise ValueError(f"fallback must be 'best' or 'full', got "
                          f'{fallback!r}')
-    boxes, valid = crop_candidates(shape, scale, ratio, max_tries, rng)
+    check_range('scale', scale, 0, 1, low_open=True)
+    check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
+    # the draws of crop_candidates(shape, scale, ratio, max_tries, rng)
+    u = rng.uniform(0.0, 1.0, (4, max_tries))
+    first = _first_crop_scalar(sat, u, shape, scale, ratio, min_attention,
+                               SCALAR_TRIES)
+    if first is not None:
+        i, bbox, attention = first
+        return dict(bbox=bbox, attention=attention, tries=i + 1,
+                    qualified=True)
+    boxes, valid = _crop_boxes(u, shape, scale, ratio)
     attention = np.where(valid, box_attention(sat, boxes), -1.0)
     ok = attention >= min_attention
     if ok.any():

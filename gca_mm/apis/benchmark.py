@@ -1,0 +1,193 @@
+"""Pre-train -> linear-probe cells, the unit of the demo and the benchmark.
+
+A cell is one (algorithm, arm, seed): the arm is ``stock`` (the knee config
+of the algorithm) or ``gca`` (its ``*_gca_knee.py`` twin), trained with the
+same budget. Each cell lives in its own work dir and writes ``result.json``
+last, so a rerun skips finished cells and resumes unfinished pre-training
+from its last checkpoint.
+"""
+import glob
+import json
+import math
+import os
+import os.path as osp
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from mmengine.config import Config
+
+from ..utils import atomic_write_text
+from .stages import run_script
+
+ALGORITHMS = ('simclr', 'mocov3', 'byol')
+ARMS = ('stock', 'gca')
+#: rows without pre-training that put the cells in context: a linear probe
+#: of the untrained backbone, and the backbone trained end to end on grade
+REFERENCES = ('random', 'supervised')
+ALGORITHM_NAMES = dict(simclr='SimCLR', mocov3='MoCo v3', byol='BYOL',
+                       random='random init (probe)',
+                       supervised='supervised (end to end)')
+#: child-process log lines shown on the console (progress with ETA, metrics)
+PROGRESS_LINES = r'Epoch\((train|val|test)\)'
+
+
+@dataclass
+class Budget:
+    """What one pre-training run may spend."""
+    num_images: Optional[int] = None  # first N train images; None = all
+    epochs: int = 4
+    img_size: int = 112
+    probe_epochs: int = 10
+    batch_size: int = 32
+
+
+def pretrain_config(algorithm, arm, repo_root):
+    if algorithm not in ALGORITHMS or arm not in ARMS:
+        raise ValueError(f'unknown cell {algorithm}/{arm}; algorithms '
+                         f'{ALGORITHMS}, arms {ARMS}')
+    name = f'{algorithm}_knee.py' if arm == 'stock' else \
+        f'{algorithm}_gca_knee.py'
+    return osp.join(repo_root, 'configs', name)
+
+
+def _set_size(pipeline, size):
+    """Set the output size of every crop / resize step (nested views too)."""
+    for t in pipeline:
+        kind = t.get('type', '').split('.')[-1]
+        if kind in ('RandomResizedCrop', 'GazeConditionedAugment'):
+            t['scale'] = size
+        elif kind == 'Resize':
+            t['scale'] = (size, size)
+        inner = t.get('transforms')
+        if inner:
+            for group in ([inner] if isinstance(inner[0], dict) else inner):
+                _set_size(group, size)
+
+
+def _scale_schedule(cfg, epochs):
+    cfg.train_cfg.max_epochs = epochs
+    warmup = [s for s in cfg.param_scheduler if s.type == 'LinearLR']
+    for s in cfg.param_scheduler:
+        if s.type == 'LinearLR':
+            s.end = min(s.end, max(epochs - 1, 1))
+        elif s.type == 'CosineAnnealingLR':
+            s.begin = warmup[0].end if warmup and epochs > 1 else 0
+            s.end = epochs
+            s.T_max = s.end - s.begin
+
+
+def _probe_config(budget, data_root, seed, repo_root, name):
+    probe = Config.fromfile(osp.join(repo_root, 'configs', name))
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        probe[loader].dataset.data_root = data_root
+        _set_size(probe[loader].dataset.pipeline, budget.img_size)
+    probe.train_cfg.max_epochs = budget.probe_epochs
+    probe.param_scheduler[0].update(T_max=budget.probe_epochs,
+                                    end=budget.probe_epochs)
+    probe.randomness.seed = seed
+    return probe
+
+
+def write_cell_configs(algorithm, arm, seed, budget, data_root, work_dir,
+                       repo_root, gaze_map_root=None):
+    """Write the cell's configs into ``work_dir``: ``pretrain`` and ``probe``
+    for a pre-training cell; only ``probe`` for a reference."""
+    if algorithm in REFERENCES:
+        name = ('supervised_knee.py' if algorithm == 'supervised' else
+                'linear_probe_knee.py')
+        probe = _probe_config(budget, data_root, seed, repo_root, name)
+        probe.model.backbone.init_cfg = None
+        path = osp.join(work_dir, 'probe_config.py')
+        atomic_write_text(path, probe.pretty_text)
+        return dict(probe=path)
+    pre = Config.fromfile(pretrain_config(algorithm, arm, repo_root))
+    pre.train_dataloader.dataset.data_root = data_root
+    pre.train_dataloader.batch_size = budget.batch_size
+    if budget.num_images:
+        pre.train_dataloader.dataset.indices = budget.num_images
+    _set_size(pre.train_dataloader.dataset.pipeline, budget.img_size)
+    _scale_schedule(pre, budget.epochs)
+    pre.randomness.seed = seed
+    if arm == 'gca' and gaze_map_root:
+        pre.gca.gaze_map_root = gaze_map_root
+
+    probe = _probe_config(budget, data_root, seed, repo_root,
+                          'linear_probe_knee.py')
+    probe.model.backbone.init_cfg.checkpoint = osp.join(
+        work_dir, 'pretrain', f'epoch_{budget.epochs}.pth')
+
+    paths = {}
+    for key, cfg in (('pretrain', pre), ('probe', probe)):
+        path = osp.join(work_dir, f'{key}_config.py')
+        atomic_write_text(path, cfg.pretty_text)
+        paths[key] = path
+    return paths
+
+
+def _epoch_seconds(pretrain_dir, epochs):
+    """Seconds per epoch from the checkpoint times (epochs 1..E); the
+    first epoch (data loader start-up) is excluded when E > 1."""
+    stamps = [osp.getmtime(osp.join(pretrain_dir, f'epoch_{e}.pth'))
+              for e in (1, epochs)]
+    if epochs > 1:
+        return (stamps[1] - stamps[0]) / (epochs - 1)
+    return math.nan
+
+
+def cell_dir(work_root, algorithm, arm, seed):
+    name = algorithm if algorithm in REFERENCES else f'{algorithm}_{arm}'
+    return osp.join(work_root, f'{name}_seed{seed}')
+
+
+def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
+             gaze_map_root=None):
+    """Run (or finish) one cell; return its result dict. ``algorithm`` may
+    also be one of :data:`REFERENCES` (``arm`` is then ignored)."""
+    if algorithm in REFERENCES:
+        arm = 'reference'
+    work_dir = cell_dir(work_root, algorithm, arm, seed)
+    result_path = osp.join(work_dir, 'result.json')
+    if osp.isfile(result_path):
+        with open(result_path) as f:
+            result = json.load(f)
+        if result['budget'] != asdict(budget):
+            raise ValueError(
+                f'{result_path} was run with budget {result["budget"]}, not '
+                f'{asdict(budget)}; use another work dir for another budget')
+        return result
+    repo_root = osp.dirname(tools_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    cfgs = write_cell_configs(algorithm, arm, seed, budget, data_root,
+                              work_dir, repo_root, gaze_map_root)
+    pre_dir = osp.join(work_dir, 'pretrain')
+    last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
+    if 'pretrain' in cfgs and not osp.isfile(last):
+        run_script(osp.join(tools_dir, 'train.py'), cfgs['pretrain'],
+                   '--work-dir', pre_dir, '--resume',
+                   log_file=osp.join(work_dir, 'pretrain.log'),
+                   echo=PROGRESS_LINES)
+    probe_dir = osp.join(work_dir, 'probe')
+    metrics_path = osp.join(probe_dir, 'test_metrics.json')
+    if not osp.isfile(metrics_path):
+        for stale in glob.glob(osp.join(probe_dir, '*.pth')):
+            os.remove(stale)  # an interrupted probe restarts from scratch
+        log = osp.join(work_dir, 'probe.log')
+        run_script(osp.join(tools_dir, 'train.py'), cfgs['probe'],
+                   '--work-dir', probe_dir, log_file=log,
+                   echo=r'Epoch\((val|test)\)')
+        best = sorted(glob.glob(
+            osp.join(probe_dir, 'best_accuracy_top1_epoch_*.pth')))
+        run_script(osp.join(tools_dir, 'test.py'), cfgs['probe'], best[-1],
+                   '--work-dir', probe_dir, '--metrics-out', metrics_path,
+                   log_file=log, echo=r'Epoch\(test\)')
+    with open(metrics_path) as f:
+        metrics = json.load(f)
+    result = dict(
+        algorithm=algorithm, arm=arm, seed=seed, budget=asdict(budget),
+        accuracy=metrics['accuracy/top1'],
+        macro_f1=metrics['single-label/f1-score'],
+        grade_mae=metrics['grade/mae'],
+        seconds_per_epoch=_epoch_seconds(pre_dir, budget.epochs)
+        if 'pretrain' in cfgs else None)
+    atomic_write_text(result_path, json.dumps(result, indent=2))
+    return result
