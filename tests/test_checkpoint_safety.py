@@ -62,3 +62,26 @@ def test_guarded_getattr_only_allows_statistics():
         guarded_getattr(HistoryBuffer, '__init__')
     with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
         guarded_getattr(os, 'system')
+
+
+def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
+    """A save that dies midway leaves the previous checkpoint intact."""
+    from mmengine.fileio import get_file_backend
+    from mmengine.runner.checkpoint import save_checkpoint
+
+    from gca_mm.compat import AtomicLocalBackend
+
+    path = str(tmp_path / 'epoch_1.pth')
+    assert isinstance(get_file_backend(path), AtomicLocalBackend)
+    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
+
+    def dies(fd):
+        raise KeyboardInterrupt('killed while writing')
+
+    monkeypatch.setattr(os, 'fsync', dies)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, path)
+    monkeypatch.undo()
+    assert torch.equal(_load_checkpoint(path)['state_dict']['w'],
+                       torch.ones(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']

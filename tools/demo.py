@@ -9,9 +9,12 @@ Stages whose outputs are complete are skipped on a rerun.
     python tools/demo.py --data-root data/demo --work-dir work_dirs/demo
 """
 import argparse
+import functools
 import json
 import os.path as osp
 import sys
+
+from mmengine.config import Config
 
 from gca_mm.apis import Stage, run_script, run_stages
 from gca_mm.apis.benchmark import Budget, run_cell
@@ -57,6 +60,7 @@ class Demo:
         self.saliency_metrics = osp.join(self.saliency_dir,
                                          'test_metrics.json')
         self.baselines = osp.join(self.saliency_dir, 'baselines.json')
+        self.ceiling = osp.join(self.saliency_dir, 'gaze_ceiling.json')
         self.maps_dir = osp.join(work, 'saliency_maps')
         self.maps_done = osp.join(work, 'saliency_maps.json')
         self.cells_dir = osp.join(work, 'pretrain')
@@ -80,40 +84,47 @@ class Demo:
         return (osp.isfile(osp.join(root, 'meta.json'))
                 and osp.isfile(osp.join(root, 'gaze', 'meta.json')))
 
-    def _saliency_options(self):
-        root = self.args.data_root
-        opts = [f'randomness.seed={self.args.seed}']
+    @functools.cached_property
+    def saliency_cfg(self):
+        """The saliency config pointed at this demo's data and budget."""
+        a, e = self.args, self.args.saliency_epochs
+        cfg = Config.fromfile(SALIENCY_CFG)
+        gaze = osp.join(a.data_root, 'gaze')
         for name in ('train', 'val', 'test'):
-            opts += [f'{name}_dataloader.dataset.data_root={root}',
-                     f'{name}_dataloader.dataset.gaze_map_root='
-                     f'{osp.join(root, "gaze", "maps")}']
-        return opts
+            dataset = cfg[f'{name}_dataloader'].dataset
+            dataset.update(data_root=a.data_root,
+                           gaze_map_root=osp.join(gaze, 'maps'))
+            for t in dataset.pipeline:
+                if t.type == 'LoadFixations':
+                    t.update(data_root=a.data_root,
+                             fixation_file=osp.join(gaze, 'fixations.csv'))
+        cfg.train_cfg.max_epochs = e
+        cfg.param_scheduler[-1].update(T_max=e - 1, end=e)
+        cfg.randomness.seed = a.seed
+        path = osp.join(self.saliency_dir, 'saliency_config.py')
+        atomic_write_text(path, cfg.pretty_text)
+        return path
 
     def train_saliency(self):
-        e = self.args.saliency_epochs
-        run_script(osp.join(HERE, 'train.py'), SALIENCY_CFG, '--work-dir',
-                   self.saliency_dir, '--resume', '--cfg-options',
-                   f'train_cfg.max_epochs={e}', f'param_scheduler.1.T_max={e - 1}',
-                   f'param_scheduler.1.end={e}', *self._saliency_options(),
+        run_script(osp.join(HERE, 'train.py'), self.saliency_cfg,
+                   '--work-dir', self.saliency_dir, '--resume',
                    **self._log('saliency_train'))
 
     def evaluate_saliency(self):
-        fixations = osp.join(self.args.data_root, 'gaze', 'fixations.csv')
-        opts = self._saliency_options() + [
-            'test_dataloader.dataset.pipeline.2.fixation_file=' + fixations,
-            'test_dataloader.dataset.pipeline.2.data_root=' +
-            self.args.data_root
-        ]
-        run_script(osp.join(HERE, 'test.py'), SALIENCY_CFG,
+        run_script(osp.join(HERE, 'test.py'), self.saliency_cfg,
                    self.saliency_ckpt, '--work-dir', self.saliency_dir,
-                   '--metrics-out', self.saliency_metrics, '--cfg-options',
-                   *opts, **self._log('saliency_test'))
-        run_script(osp.join(HERE, 'saliency_baselines.py'), SALIENCY_CFG,
-                   '--out', self.baselines, '--cfg-options', *opts,
+                   '--metrics-out', self.saliency_metrics,
+                   **self._log('saliency_test'))
+        run_script(osp.join(HERE, 'saliency_baselines.py'),
+                   self.saliency_cfg, '--out', self.baselines,
                    **self._log('saliency_baselines'))
+        run_script(osp.join(HERE, 'gaze_ceiling.py'),
+                   osp.join(self.args.data_root, 'gaze', 'fixations.csv'),
+                   '--images', self.args.data_root, '--out', self.ceiling,
+                   **self._log('gaze_ceiling'))
 
     def predict_maps(self):
-        run_script(osp.join(HERE, 'predict_saliency.py'), SALIENCY_CFG,
+        run_script(osp.join(HERE, 'predict_saliency.py'), self.saliency_cfg,
                    self.saliency_ckpt, '--data-root', self.args.data_root,
                    '--out', self.maps_dir, **self._log('predict_saliency'))
         atomic_write_text(self.maps_done, json.dumps(dict(
@@ -138,28 +149,37 @@ class Demo:
                    '--gaze-map-root', self.maps_dir, '--out', path,
                    **self._log('visualize_views'))
 
-    def report(self):
+    def tables(self):
+        """Markdown tables: saliency scores, and the probe of both arms."""
         summary = summarize([self.cell('stock'), self.cell('gca')])
+        model = _read_json(self.saliency_metrics)
+        rows = ['| map | ' + ' | '.join(SALIENCY_METRICS) + ' |',
+                '| --- |' + ' --- |' * len(SALIENCY_METRICS)]
+        maps = [('gaze-saliency model',
+                 {k.split('/')[-1]: v for k, v in model.items()})]
+        maps += [(name.replace('_', ' ') + ' (baseline)', scores)
+                 for name, scores in _read_json(self.baselines).items()
+                 if isinstance(scores, dict) and 'cc' in scores]
+        ceiling = _read_json(self.ceiling)['summary']['inter_reader']
+        maps.append(('inter-reader ceiling (one reader from the others)',
+                     {m: v['mean'] for m, v in ceiling.items()}))
+        for name, scores in maps:
+            rows.append(f'| {name} | ' + ' | '.join(
+                f'{scores[m]:.3f}' if m in scores else '-'
+                for m in SALIENCY_METRICS) + ' |')
+        return summary, '\n'.join(rows)
+
+    def report(self):
+        summary, saliency_rows = self.tables()
         plot_accuracy(osp.join(self.report_dir, 'probe.png'), summary,
                       title='Linear probe on KL grade (demo test split)')
         self.view_grid()
-        model = _read_json(self.saliency_metrics)
-        base = _read_json(self.baselines)
-        rows = ['| map | ' + ' | '.join(SALIENCY_METRICS) + ' |',
-                '| --- |' + ' --- |' * len(SALIENCY_METRICS)]
-        for name, scores in [('gaze-saliency model', model)] + [
-                (k.replace('_', ' '), v) for k, v in base.items()
-                if isinstance(v, dict)]:
-            values = [scores.get(m, scores.get(f'saliency/{m}'))
-                      for m in SALIENCY_METRICS]
-            rows.append(f'| {name} | ' + ' | '.join(
-                'n/a' if v is None else f'{v:.3f}' for v in values) + ' |')
         a = self.args
         text = '\n'.join([
             '# gca_mm demo report', '',
             f'Command: `python tools/demo.py {" ".join(sys.argv[1:])}`', '',
             '## Gaze-saliency model on held-out gaze (demo test split)', '',
-            *rows, '',
+            saliency_rows, '',
             f'## {a.algorithm} pre-training, {a.pretrain_epochs} epochs at '
             f'{a.img_size} px, then a linear probe ({a.probe_epochs} epochs)',
             '', results_table(summary), '', differences_table(summary), '',
@@ -167,7 +187,6 @@ class Demo:
             '![views](views.png)', ''
         ])
         atomic_write_text(osp.join(self.report_dir, 'README.md'), text)
-        return summary, '\n'.join(rows)
 
 
 def main(argv=None):
@@ -182,8 +201,8 @@ def main(argv=None):
               6 * args.saliency_epochs),
         Stage('gaze-saliency model: evaluation and baselines',
               demo.evaluate_saliency,
-              lambda: osp.isfile(demo.saliency_metrics) and osp.isfile(
-                  demo.baselines), 40),
+              lambda: all(osp.isfile(p) for p in (
+                  demo.saliency_metrics, demo.baselines, demo.ceiling)), 50),
         Stage('attention maps for every image', demo.predict_maps,
               lambda: osp.isfile(demo.maps_done), 45),
         Stage(f'{args.algorithm} pre-training + probe, stock views',
@@ -195,7 +214,7 @@ def main(argv=None):
               lambda: osp.isfile(osp.join(demo.report_dir, 'README.md')), 20),
     ]
     run_stages(stages, title='demo')
-    summary, saliency_rows = demo.report()
+    summary, saliency_rows = demo.tables()
     print('\nGaze-saliency model vs baselines (demo test split):')
     print(saliency_rows)
     print(f'\n{args.algorithm}: linear probe on KL grade (demo test split):')

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import os.path as osp
+import re
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -125,13 +126,25 @@ def write_cell_configs(algorithm, arm, seed, budget, data_root, work_dir,
 
 
 def _epoch_seconds(pretrain_dir, epochs):
-    """Seconds per epoch from the checkpoint times (epochs 1..E); the
-    first epoch (data loader start-up) is excluded when E > 1."""
-    stamps = [osp.getmtime(osp.join(pretrain_dir, f'epoch_{e}.pth'))
-              for e in (1, epochs)]
-    if epochs > 1:
-        return (stamps[1] - stamps[0]) / (epochs - 1)
-    return math.nan
+    """Seconds per training epoch, from mmengine's logged iteration times
+    (``vis_data/scalars.json`` of every run in ``pretrain_dir``, resumed
+    ones included); the first epoch (data loader start-up) is left out
+    when there are more."""
+    records, iters_per_epoch = [], None
+    for run in glob.glob(osp.join(pretrain_dir, '*', '')):
+        if not osp.isfile(osp.join(run, 'vis_data', 'scalars.json')):
+            continue  # a start that died before logging
+        with open(osp.join(run, 'vis_data', 'scalars.json')) as f:
+            records += [r for r in map(json.loads, f) if 'time' in r]
+        with open(osp.join(run, osp.basename(run[:-1]) + '.log')) as f:
+            found = re.findall(r'Epoch\(train\)\s*\[\d+\]\[\s*\d+/(\d+)\]',
+                               f.read())
+        iters_per_epoch = int(found[-1]) if found else iters_per_epoch
+    if not records or iters_per_epoch is None:
+        return math.nan
+    times = [r['time'] for r in records if r.get('epoch', 1) > 1] or \
+        [r['time'] for r in records]
+    return sum(times) / len(times) * iters_per_epoch
 
 
 def cell_dir(work_root, algorithm, arm, seed):

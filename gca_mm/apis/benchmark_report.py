@@ -29,7 +29,10 @@ def summarize(results):
     for r in results:
         cells.setdefault((r['algorithm'], r['arm']), []).append(r)
     records, diffs = [], []
-    for (algo, arm), runs in sorted(cells.items()):
+    order = list(ARMS) + ['reference']
+    for (algo, arm), runs in sorted(
+            cells.items(), key=lambda kv: (kv[0][1] == 'reference', kv[0][0],
+                                           order.index(kv[0][1]))):
         runs = sorted(runs, key=lambda r: r['seed'])
         rec = dict(algorithm=algo, arm=arm, seeds=[r['seed'] for r in runs],
                    runs=runs)
@@ -62,9 +65,10 @@ def _pm(mean, std, fmt='{:.2f}'):
 
 
 def _signed(mean, std, fmt='{:+.2f}'):
+    """``+1.23 ± 0.45``: the mean with its sign, the spread without."""
     if mean is None:
         return 'n/a'
-    return (fmt + ' ± ' + fmt[0] + fmt[2:]).format(mean, std)
+    return (fmt + ' ± ' + fmt.replace('+', '')).format(mean, std)
 
 
 def results_table(summary):

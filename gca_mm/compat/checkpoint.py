@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.utils import digit_version
 
 # Methods mmengine stores in ``HistoryBuffer._statistics_methods``.
 _HISTORY_BUFFER_METHODS = frozenset({'min', 'max', 'current', 'mean'})
@@ -79,7 +80,13 @@ def load_from_local(filename, map_location=None):
 
 def enable_safe_checkpoint_loading():
     """Register the allow-list with torch and route mmengine's local
-    checkpoint loading through :func:`load_from_local`."""
+    checkpoint loading through :func:`load_from_local`.
+
+    Only on torch >= 2.6, where weights-only loading became the default and
+    allow-list entries may carry their pickled name; older torch keeps
+    mmengine's own loader."""
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
+        return
     torch.serialization.add_safe_globals(safe_checkpoint_globals())
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
