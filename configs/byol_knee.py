@@ -70,9 +70,9 @@ model = dict(
     neck=dict(in_channels=512, hid_channels=1024),
     head=dict(predictor=dict(hid_channels=1024)))
 
-# The stock LARS settings are made for batches of 4096 and hundreds of
-# epochs: at batch 32 and a few epochs on a CPU the loss hardly moves.
-# AdamW gets the same model learning in such a budget (docs/benchmark.md).
+# The stock LARS settings are tuned for batches of 4096 and hundreds of
+# epochs; at batch 32 these configs use AdamW. What a CPU budget learns:
+# docs/benchmark_analysis.md.
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

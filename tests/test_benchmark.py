@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from gca_mm.apis.benchmark_report import (differences_table, results_table,
-                                          summarize)
+from gca_mm.apis.benchmark_report import (differences_table,
+                                          majority_baseline, majority_line,
+                                          results_table, summarize)
 from reliability_utils import TESTS
 from runner_utils import REPO
 
@@ -39,6 +40,22 @@ def test_summary_pairs_gca_with_stock_by_seed():
     assert '+4.00 ± 2.83' in differences_table(summary)
     table = results_table(summary)
     assert 'random init (probe) | - | 1 | 39.00 ± 0.00' in table
+
+
+def test_majority_floor_of_a_constant_answer(tmp_path):
+    from conftest import write_tiny_knee_tree
+    write_tiny_knee_tree(str(tmp_path), splits=('train', 'test'),
+                         map_dir=None)
+    for extra in range(3):  # KL2 the most frequent training grade
+        src = tmp_path / 'train' / '2' / 'knee_000.png'
+        (tmp_path / 'train' / '2' / f'extra_{extra}.png').write_bytes(
+            src.read_bytes())
+    floor = majority_baseline(str(tmp_path))
+    assert floor['grade'] == 2
+    assert floor['accuracy'] == pytest.approx(20.0)  # 2 of 10 test images
+    assert floor['macro_f1'] == pytest.approx(100 * 2 * 0.2 / 1.2 / 5)
+    assert floor['grade_mae'] == pytest.approx(1.2)  # |g - 2| over 0..4
+    assert 'always answering KL2' in majority_line(floor)
 
 
 def _benchmark_cmd(root, work, out):
@@ -87,3 +104,22 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
     leftovers = [n for _, _, names in os.walk(tmp_path) for n in names
                  if n.endswith('.tmp')]
     assert not leftovers
+
+
+def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
+    """Both runs of a resumed pre-training count: losses by epoch and the
+    seconds per epoch (first epoch left out) from the logged iterations."""
+    from gca_mm.apis.benchmark import _epoch_seconds, epoch_losses
+    runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
+            '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
+    for name, rows in runs.items():
+        (tmp_path / name / 'vis_data').mkdir(parents=True)
+        (tmp_path / name / 'vis_data' / 'scalars.json').write_text(''.join(
+            json.dumps(dict(epoch=e, loss=loss, time=t)) + '\n'
+            for e, loss, t in rows))
+        (tmp_path / name / f'{name}.log').write_text(
+            'Epoch(train)  [1][ 4/4]  lr: 1e-3\n')
+    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
+    assert _epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
+    (tmp_path / 'empty_start').mkdir()  # a start that died before logging
+    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}

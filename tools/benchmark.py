@@ -19,10 +19,11 @@ import time
 
 from gca_mm.apis import Stage, run_stages
 from gca_mm.apis.benchmark import (ALGORITHMS, ARMS, REFERENCES, Budget,
-                                   cell_dir, run_cell)
-from gca_mm.apis.benchmark_report import (differences_table, plot_accuracy,
-                                          results_table, summarize,
-                                          write_json)
+                                   cell_dir, cell_wall_seconds, run_cell)
+from gca_mm.apis.benchmark_report import (differences_table,
+                                          majority_baseline, majority_line,
+                                          plot_accuracy, results_table,
+                                          summarize, write_json)
 from gca_mm.utils import atomic_write_text
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -68,20 +69,27 @@ def _hardware():
 
 def write_report(args, argv, results, seconds):
     summary = summarize(results)
+    cells_seconds = sum(cell_wall_seconds(cell_dir(
+        args.work_dir, r['algorithm'], r['arm'], r['seed'])) for r in results)
+    floor = majority_baseline(args.data_root)
     budget = Budget(args.num_images, args.epochs, args.img_size,
                     args.probe_epochs, args.batch_size)
     settings = dict(command=_command(argv), hardware=_hardware(),
                     budget=budget.__dict__, data_root=args.data_root,
                     gaze_map_root=args.gaze_map_root, seeds=args.seeds,
-                    wall_seconds=seconds)
+                    wall_seconds=seconds, cells_wall_seconds=cells_seconds,
+                    majority_class=floor)
     write_json(args.out + '.json', summary, settings)
     plot_accuracy(args.out + '.png', summary,
-                  title=f'Linear probe on KL grade ({len(args.seeds)} seeds)')
+                  title=f'Linear probe on KL grade ({len(args.seeds)} seeds)',
+                  floor=floor)
     images = args.num_images or 'all'
     md = [
         '# Benchmark: GCA vs stock augmentations', '',
-        f'Produced by `{settings["command"]}` on {settings["hardware"]} '
-        f'({seconds / 60:.0f} min for the cells run in that call).', '',
+        f'Produced by `{settings["command"]}` on {settings["hardware"]}: '
+        f'{len(results)} cells, {cells_seconds / 60:.0f} min of wall time '
+        'in all (each cell timed by the call that finished it); this call '
+        f'ran for {seconds / 60:.0f} min.', '',
         f'Budget per cell: pre-training on {images} train images of '
         f'`{args.data_root}`, {args.epochs} epochs, {args.img_size} px, batch '
         f'{args.batch_size}; linear probe (frozen backbone) '
@@ -89,8 +97,11 @@ def write_report(args, argv, results, seconds):
         f'{", ".join(map(str, args.seeds))}. GCA maps: '
         f'`{args.gaze_map_root}`.', '',
         '## Results (mean ± std over seeds)', '', results_table(summary), '',
+        majority_line(floor), '',
         '## GCA minus stock (paired by seed)', '', differences_table(summary),
-        '', f'![accuracy]({osp.basename(args.out)}.png)', ''
+        '', f'![accuracy]({osp.basename(args.out)}.png)', '',
+        'What limits these numbers, and what the views keep: '
+        '`docs/benchmark_analysis.md` of gca_mm.', ''
     ]
     atomic_write_text(args.out + '.md', '\n'.join(md))
     return summary

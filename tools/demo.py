@@ -18,8 +18,10 @@ from mmengine.config import Config
 
 from gca_mm.apis import Stage, run_script, run_stages
 from gca_mm.apis.benchmark import Budget, run_cell
-from gca_mm.apis.benchmark_report import (differences_table, plot_accuracy,
-                                          results_table, summarize)
+from gca_mm.apis.benchmark_report import (differences_table,
+                                          majority_baseline, majority_line,
+                                          plot_accuracy, results_table,
+                                          summarize)
 from gca_mm.utils import atomic_write_text
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -171,8 +173,10 @@ class Demo:
 
     def report(self):
         summary, saliency_rows = self.tables()
+        floor = majority_baseline(self.args.data_root)
         plot_accuracy(osp.join(self.report_dir, 'probe.png'), summary,
-                      title='Linear probe on KL grade (demo test split)')
+                      title='Linear probe on KL grade (demo test split)',
+                      floor=floor)
         self.view_grid()
         a = self.args
         text = '\n'.join([
@@ -182,7 +186,9 @@ class Demo:
             saliency_rows, '',
             f'## {a.algorithm} pre-training, {a.pretrain_epochs} epochs at '
             f'{a.img_size} px, then a linear probe ({a.probe_epochs} epochs)',
-            '', results_table(summary), '', differences_table(summary), '',
+            '', results_table(summary), '',
+            majority_line(floor), '',
+            differences_table(summary), '',
             '![probe](probe.png)', '', '## Views: stock (top) vs GCA', '',
             '![views](views.png)', ''
         ])
@@ -219,6 +225,7 @@ def main(argv=None):
     print(saliency_rows)
     print(f'\n{args.algorithm}: linear probe on KL grade (demo test split):')
     print(results_table(summary))
+    print(majority_line(majority_baseline(args.data_root)))
     print()
     print(differences_table(summary))
     print(f'\nReport: {osp.join(demo.report_dir, "README.md")}')

@@ -70,9 +70,9 @@ model = dict(
         temperature=0.2,
         loss=dict(loss_weight=2 * 0.2)))
 
-# The stock LARS settings are made for batches of 4096 and hundreds of
-# epochs: at batch 32 and a few epochs on a CPU the loss does not move.
-# AdamW gets the same model learning in such a budget (docs/benchmark.md).
+# The stock LARS settings are tuned for batches of 4096 and hundreds of
+# epochs; at batch 32 these configs use AdamW. What a CPU budget learns:
+# docs/benchmark_analysis.md.
 # AMP only on a GPU: tools/train.py --amp
 optim_wrapper = dict(
     _delete_=True,

@@ -1,5 +1,7 @@
-"""Measuring views: attention kept, findings surviving the crop, pipeline
-throughput."""
+"""Measuring views (attention kept, findings surviving the crop, pipeline
+throughput) and what a frozen backbone's features say about the grade."""
+from .feature_probe import (build_probe_model, extract_features,
+                            feature_probe)
 from .finding_survival import (SURVIVAL_FRACTION, SurvivalCounter,
                                fraction_inside, image_findings,
                                lesion_rate_table, load_findings_table)
@@ -12,6 +14,7 @@ from .view_stats import (attention_summary, distribution, format_report,
                          view_statistics)
 
 __all__ = [
+    'build_probe_model', 'extract_features', 'feature_probe',
     'SURVIVAL_FRACTION', 'SurvivalCounter', 'fraction_inside',
     'image_findings', 'lesion_rate_table', 'load_findings_table',
     'PipelineViews', 'View', 'build_view_dataset', 'compared_views',

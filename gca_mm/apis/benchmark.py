@@ -125,13 +125,12 @@ def write_cell_configs(algorithm, arm, seed, budget, data_root, work_dir,
     return paths
 
 
-def _epoch_seconds(pretrain_dir, epochs):
-    """Seconds per training epoch, from mmengine's logged iteration times
-    (``vis_data/scalars.json`` of every run in ``pretrain_dir``, resumed
-    ones included); the first epoch (data loader start-up) is left out
-    when there are more."""
+def logged_train_records(pretrain_dir):
+    """mmengine's logged training records (``vis_data/scalars.json``) of
+    every run in ``pretrain_dir``, resumed ones included, and the number of
+    iterations per epoch (from the text log; ``None`` if nothing logged)."""
     records, iters_per_epoch = [], None
-    for run in glob.glob(osp.join(pretrain_dir, '*', '')):
+    for run in sorted(glob.glob(osp.join(pretrain_dir, '*', ''))):
         if not osp.isfile(osp.join(run, 'vis_data', 'scalars.json')):
             continue  # a start that died before logging
         with open(osp.join(run, 'vis_data', 'scalars.json')) as f:
@@ -140,6 +139,13 @@ def _epoch_seconds(pretrain_dir, epochs):
             found = re.findall(r'Epoch\(train\)\s*\[\d+\]\[\s*\d+/(\d+)\]',
                                f.read())
         iters_per_epoch = int(found[-1]) if found else iters_per_epoch
+    return records, iters_per_epoch
+
+
+def _epoch_seconds(pretrain_dir):
+    """Seconds per training epoch, from the logged iteration times; the
+    first epoch (data loader start-up) is left out when there are more."""
+    records, iters_per_epoch = logged_train_records(pretrain_dir)
     if not records or iters_per_epoch is None:
         return math.nan
     times = [r['time'] for r in records if r.get('epoch', 1) > 1] or \
@@ -147,9 +153,28 @@ def _epoch_seconds(pretrain_dir, epochs):
     return sum(times) / len(times) * iters_per_epoch
 
 
+def epoch_losses(pretrain_dir):
+    """Mean logged training loss of each epoch, ``{epoch: loss}``."""
+    by_epoch = {}
+    for r in logged_train_records(pretrain_dir)[0]:
+        if 'loss' in r:
+            by_epoch.setdefault(r['epoch'], []).append(r['loss'])
+    return {e: sum(v) / len(v) for e, v in sorted(by_epoch.items())}
+
+
 def cell_dir(work_root, algorithm, arm, seed):
     name = algorithm if algorithm in REFERENCES else f'{algorithm}_{arm}'
     return osp.join(work_root, f'{name}_seed{seed}')
+
+
+def cell_wall_seconds(work_dir):
+    """Wall time of the call that finished a cell: from the writing of its
+    configs (the start of that call) to its ``result.json``."""
+    configs = glob.glob(osp.join(work_dir, '*_config.py'))
+    result = osp.join(work_dir, 'result.json')
+    if not configs or not osp.isfile(result):
+        return math.nan
+    return osp.getmtime(result) - min(map(osp.getmtime, configs))
 
 
 def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
@@ -200,7 +225,7 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
         accuracy=metrics['accuracy/top1'],
         macro_f1=metrics['single-label/f1-score'],
         grade_mae=metrics['grade/mae'],
-        seconds_per_epoch=_epoch_seconds(pre_dir, budget.epochs)
+        seconds_per_epoch=_epoch_seconds(pre_dir)
         if 'pretrain' in cfgs else None)
     atomic_write_text(result_path, json.dumps(result, indent=2))
     return result

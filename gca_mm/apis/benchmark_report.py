@@ -106,14 +106,43 @@ def differences_table(summary):
     return '\n'.join(lines)
 
 
+def majority_baseline(data_root, num_classes=5):
+    """Scores on the test split of always answering the most frequent grade
+    of the training split: the floor a probe must clear to show that the
+    backbone learned anything about the grade."""
+    from mmpretrain.registry import DATASETS
+
+    def grades(split):
+        return np.asarray(DATASETS.build(dict(
+            type='KneeXrayDataset', data_root=data_root,
+            split=split)).get_gt_labels())
+
+    train, test = grades('train'), grades('test')
+    grade = int(np.bincount(train, minlength=num_classes).argmax())
+    share = float((test == grade).mean())
+    # precision = share and recall = 1 for that grade, F1 = 0 for the rest
+    return dict(grade=grade, accuracy=100 * share,
+                macro_f1=100 * 2 * share / (1 + share) / num_classes,
+                grade_mae=float(np.abs(test - grade).mean()))
+
+
+def majority_line(baseline):
+    b = baseline
+    return (f"Floor: always answering KL{b['grade']} (the most frequent "
+            f"training grade) scores {b['accuracy']:.2f} % accuracy, "
+            f"{b['macro_f1']:.2f} % macro-F1 and grade MAE "
+            f"{b['grade_mae']:.3f} on the test split.")
+
+
 def write_json(path, summary, settings):
     atomic_write_text(path, json.dumps(dict(settings=settings, **summary),
                                        indent=2))
 
 
-def plot_accuracy(path, summary, title='Linear-probe accuracy'):
+def plot_accuracy(path, summary, title='Linear-probe accuracy', floor=None):
     """Bar chart: accuracy per algorithm, stock vs GCA, mean ± std, with
-    each seed as a dot."""
+    each seed as a dot; the reference rows and the majority-class ``floor``
+    (see :func:`majority_baseline`) as horizontal lines."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -145,6 +174,9 @@ def plot_accuracy(path, summary, title='Linear-probe accuracy'):
         if rec is not None:
             ax.axhline(rec['accuracy_mean'], color='#1b9e77', ls=style,
                        lw=1, label=ALGORITHM_NAMES[ref])
+    if floor is not None:
+        ax.axhline(floor['accuracy'], color='black', ls='-.', lw=1,
+                   label=f"always KL{floor['grade']}")
     ax.set_xticks(range(len(algos)))
     ax.set_xticklabels([ALGORITHM_NAMES.get(a, a) for a in algos])
     ax.set_ylabel('accuracy (%)')
