@@ -63,7 +63,9 @@ class Demo:
                                          'test_metrics.json')
         self.baselines = osp.join(self.saliency_dir, 'baselines.json')
         self.ceiling = osp.join(self.saliency_dir, 'gaze_ceiling.json')
-        self.maps_dir = osp.join(work, 'saliency_maps')
+        # beside the images, where the GCA configs and tools/benchmark.py
+        # look by default (gaze_map_root='data/demo/saliency_maps')
+        self.maps_dir = osp.join(args.data_root, 'saliency_maps')
         self.maps_done = osp.join(work, 'saliency_maps.json')
         self.cells_dir = osp.join(work, 'pretrain')
         self.report_dir = osp.join(work, 'report')
