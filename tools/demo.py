@@ -89,6 +89,11 @@ class Demo:
                 and osp.isfile(osp.join(root, 'gaze', 'meta.json')))
 
     @functools.cached_property
+    def floor(self):
+        """The majority-class scores every probe must clear."""
+        return majority_baseline(self.args.data_root)
+
+    @functools.cached_property
     def saliency_cfg(self):
         """The saliency config pointed at this demo's data and budget."""
         a, e = self.args, self.args.saliency_epochs
@@ -175,7 +180,7 @@ class Demo:
 
     def report(self):
         summary, saliency_rows = self.tables()
-        floor = majority_baseline(self.args.data_root)
+        floor = self.floor
         plot_accuracy(osp.join(self.report_dir, 'probe.png'), summary,
                       title='Linear probe on KL grade (demo test split)',
                       floor=floor)
@@ -227,7 +232,7 @@ def main(argv=None):
     print(saliency_rows)
     print(f'\n{args.algorithm}: linear probe on KL grade (demo test split):')
     print(results_table(summary))
-    print(majority_line(majority_baseline(args.data_root)))
+    print(majority_line(demo.floor))
     print()
     print(differences_table(summary))
     print(f'\nReport: {osp.join(demo.report_dir, "README.md")}')
