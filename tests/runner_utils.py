@@ -20,6 +20,9 @@ def tiny_cfg(config, data_root, work_dir, max_epochs=1, batch_size=4,
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.dataset.data_root = str(data_root)
+        if loader.dataset.get('decoded_cache'):  # not into the repo
+            loader.dataset.decoded_cache.cache_dir = osp.join(
+                str(work_dir), 'decoded_cache')
     cfg.train_cfg.max_epochs = max_epochs
     for scheduler in cfg.get('param_scheduler') or []:
         scheduler.pop('T_max', None)
@@ -27,7 +30,7 @@ def tiny_cfg(config, data_root, work_dir, max_epochs=1, batch_size=4,
         if scheduler.type == 'CosineAnnealingLR':
             scheduler.T_max = max_epochs
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    cfg.default_hooks.checkpoint.max_keep_ckpts = max_epochs + 1
+    cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=max_epochs + 1)
     cfg.log_level = 'WARNING'
     cfg.merge_from_dict(overrides)
     return adapt_cfg_to_device(cfg)

@@ -33,13 +33,15 @@ def root(tmp_path):
 
 
 def _dataset(config, root, **dataset_args):
-    """The training dataset of a repo config, on ``root``; GCA configs get
+    """The training dataset of a repo config, on ``root``, reading the files
+    (no decoded cache, unless ``decoded_cache`` is given); GCA configs get
     their GCA pipeline (maps from ``<root>/maps``)."""
     cfg = Config.fromfile(osp.join(REPO, 'configs', config))
     if 'gca' in cfg:
         cfg = apply_gca(cfg, **dict(cfg.gca, gaze_map_root=str(root / 'maps')))
     dataset = cfg.train_dataloader.dataset
-    dataset.update(data_root=str(root), **dataset_args)
+    dataset.update(data_root=str(root), decoded_cache=None)
+    dataset.update(dataset_args)
     return DATASETS.build(dataset)
 
 
@@ -100,6 +102,12 @@ def test_nan_attention_map(root):
     with pytest.raises(ValueError, match=re.escape(repr(str(bad))) +
                        '.* contains NaN or inf'):
         _load_all(dataset)
+    # with decoded images in memory the same error comes when the cache is
+    # built, before training
+    with pytest.raises(ValueError, match=re.escape(repr(str(bad))) +
+                       '.* contains NaN or inf'):
+        _dataset('mocov3_gca_knee.py', root, gaze_map_suffix='.npy',
+                 decoded_cache=dict(cache_dir=str(root / 'cache')))
 
 
 def test_attention_map_of_the_wrong_size(root):

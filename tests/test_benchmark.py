@@ -11,7 +11,8 @@ import pytest
 
 from gca_mm.apis.benchmark_report import (differences_table,
                                           majority_baseline, majority_line,
-                                          results_table, summarize)
+                                          margins_table, results_table,
+                                          summarize, t_interval)
 from reliability_utils import TESTS
 from runner_utils import REPO
 
@@ -36,10 +37,42 @@ def test_summary_pairs_gca_with_stock_by_seed():
     assert diff['seeds'] == [0, 1]
     assert diff['accuracy_per_seed'] == [2.0, 6.0]
     assert diff['accuracy_mean'] == pytest.approx(4.0)
+    # t(0.975, 1 dof) = 12.706, std 2.828, n 2: half-width 25.41
+    assert diff['accuracy_low'] == pytest.approx(4.0 - 25.41, abs=0.01)
     assert diff['time_ratio'] == pytest.approx(1.1)
-    assert '+4.00 ± 2.83' in differences_table(summary)
+    table = differences_table(summary)
+    assert '+4.00 [-21.41, +29.41]' in table
+    assert 'no measurable difference' in table
     table = results_table(summary)
-    assert 'random init (probe) | - | 1 | 39.00 ± 0.00' in table
+    assert 'untrained backbone | - | 1 | 39.00 ± 0.00' in table
+    # margins: only seed 0 has an untrained reference
+    margin = next(m for m in summary['margins'] if m['arm'] == 'stock')
+    assert margin['seeds'] == [0] and margin['accuracy_mean'] == 1.0
+    assert not margin['learns']
+
+
+def test_t_interval_on_known_numbers():
+    mean, low, high = t_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    # mean 3, std 1.5811, t(0.975, 4) = 2.7764: half-width 1.9632
+    assert mean == 3.0
+    assert (low, high) == pytest.approx((3 - 1.9632, 3 + 1.9632), abs=1e-4)
+    assert t_interval([2.5]) == (2.5, 2.5, 2.5)
+    assert t_interval([]) == (None, None, None)
+
+
+def test_margins_decide_whether_a_backbone_learns():
+    untrained = [_result('random', 'reference', s, 39.0) for s in range(3)]
+    for r in untrained:
+        r['macro_f1'] = 20.0
+    learned = [dict(_result('byol', 'stock', s, 50.0 + s),
+                    macro_f1=35.0, grade_mae=0.8) for s in range(3)]
+    summary = summarize(untrained + learned)
+    m, = summary['margins']
+    assert m['accuracy_per_seed'] == [11.0, 12.0, 13.0]
+    assert m['macro_f1_mean'] == 15.0 and m['learns']
+    assert '| BYOL | stock | 3 | +12.00 [' in margins_table(summary)
+    high_mae = [dict(r, grade_mae=0.9) for r in learned]
+    assert not summarize(untrained + high_mae)['margins'][0]['learns']
 
 
 def test_majority_floor_of_a_constant_answer(tmp_path):
@@ -61,9 +94,11 @@ def test_majority_floor_of_a_constant_answer(tmp_path):
 def _benchmark_cmd(root, work, out):
     return [sys.executable, osp.join(REPO, 'tools', 'benchmark.py'),
             '--data-root', root, '--gaze-map-root', osp.join(root, 'maps'),
-            '--algorithms', 'mocov3', '--references', '--seeds', '0',
+            '--algorithms', 'mocov3', '--seeds', '0',
             '--epochs', '2', '--img-size', '32', '--batch-size', '4',
-            '--probe-epochs', '1', '--work-dir', work, '--out', out]
+            '--curve-every', '1', '--probe-size', '32',
+            '--cache-dir', osp.join(work, 'cache'),
+            '--work-dir', work, '--out', out]
 
 
 def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
@@ -91,14 +126,24 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
     assert rerun.returncode == 0, rerun.stdout[-3000:]
-    assert '1 already complete' in rerun.stdout
+    assert '2 already complete' in rerun.stdout  # untrained + stock
     assert osp.getmtime(first) == done_at  # the finished cell was not rerun
     with open(out + '.json') as f:
         report = json.load(f)
     assert {(c['algorithm'], c['arm']) for c in report['cells']} == {
-        ('mocov3', 'stock'), ('mocov3', 'gca')}
+        ('mocov3', 'stock'), ('mocov3', 'gca'), ('random', 'reference')}
     assert report['differences'][0]['seeds'] == [0]
+    stock = next(c for c in report['cells'] if c['arm'] == 'stock')
+    run, = stock['runs']
+    assert [p['epoch'] for p in run['curve']] == [1, 2]
+    assert {'accuracy', 'macro_f1', 'grade_mae', 'seconds_per_epoch',
+            'seed', 'arm', 'algorithm'} <= set(run)
+    # the curve's checkpoints are kept, to probe them again
+    ckpts = sorted(n for n in os.listdir(osp.join(
+        work, 'mocov3_stock_seed0', 'pretrain')) if n.endswith('.pth'))
+    assert ckpts == ['epoch_1.pth', 'epoch_2.pth']
     assert osp.getsize(out + '.png') > 0
+    assert osp.getsize(out + '_curves.png') > 0
     with open(out + '.md') as f:
         assert 'GCA minus stock' in f.read()
     leftovers = [n for _, _, names in os.walk(tmp_path) for n in names
@@ -109,7 +154,7 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
 def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
     """Both runs of a resumed pre-training count: losses by epoch and the
     seconds per epoch (first epoch left out) from the logged iterations."""
-    from gca_mm.apis.benchmark import _epoch_seconds, epoch_losses
+    from gca_mm.apis.benchmark import epoch_losses, epoch_seconds
     runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
             '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
     for name, rows in runs.items():
@@ -120,6 +165,6 @@ def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
         (tmp_path / name / f'{name}.log').write_text(
             'Epoch(train)  [1][ 4/4]  lr: 1e-3\n')
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
-    assert _epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
+    assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
     (tmp_path / 'empty_start').mkdir()  # a start that died before logging
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}

@@ -63,3 +63,28 @@ def test_checkpoint_resume_load_from_and_linear_probe(tiny_knee_root,
                             'grade/mae'}
     assert 0 <= metrics['accuracy/top1'] <= 100
     assert 0 <= metrics['grade/mae'] <= 4
+
+
+GPU_CONFIGS = ['configs/gpu/simclr_resnet50_knee.py',
+               'configs/gpu/mocov3_resnet50_knee.py',
+               'configs/gpu/byol_resnet50_knee.py',
+               'configs/gpu/mocov3_gca_resnet50_knee.py']
+
+
+@pytest.mark.parametrize('config', GPU_CONFIGS)
+def test_gpu_configs_are_the_stock_recipe_on_knee_data(config,
+                                                       tiny_knee_root,
+                                                       tmp_path):
+    from mmengine.config import Config
+    from mmpretrain.registry import DATASETS
+
+    from gca_mm.apis import apply_gca
+    cfg = Config.fromfile(config)
+    if cfg.get('runner_type') == 'GCARunner':
+        cfg = apply_gca(cfg, gaze_map_root=f'{tiny_knee_root}/maps')
+    assert cfg.model.backbone.depth == 50
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.update(data_root=tiny_knee_root,
+                       decoded_cache=dict(cache_dir=str(tmp_path)))
+    sample = DATASETS.build(dataset_cfg)[0]
+    assert [tuple(v.shape) for v in sample['inputs']] == [(3, 224, 224)] * 2

@@ -2,9 +2,11 @@
 
 synthetic knee X-rays with simulated radiologist gaze -> gaze-saliency model
 (train, evaluate against baselines) -> predicted attention map for every
-image -> MoCo v3 pre-training with GCA and, with the same budget, without ->
-linear probe of both on KL grade -> a printed table and a report folder.
-Stages whose outputs are complete are skipped on a rerun.
+image -> MoCo v3 pre-training with GCA and, with the same budget, without
+(the CPU recipe: bf16, 64 px, batch 128, decoded images in memory) -> the
+benchmark's probe of both and of the untrained backbone on KL grade -> a
+printed table and a report folder. Stages whose outputs are complete are
+skipped on a rerun.
 
     python tools/demo.py --data-root data/demo --work-dir work_dirs/demo
 """
@@ -17,10 +19,11 @@ import sys
 from mmengine.config import Config
 
 from gca_mm.apis import Stage, run_script, run_stages
-from gca_mm.apis.benchmark import Budget, run_cell
+from gca_mm.apis.benchmark import Budget, Prober, run_cell
 from gca_mm.apis.benchmark_report import (differences_table,
                                           majority_baseline, majority_line,
-                                          plot_accuracy, results_table,
+                                          margins_table, plot_accuracy,
+                                          plot_curves, results_table,
                                           summarize)
 from gca_mm.utils import atomic_write_text
 
@@ -39,9 +42,11 @@ def parse_args(argv=None):
     parser.add_argument('--saliency-epochs', type=int, default=30)
     parser.add_argument('--algorithm', default='mocov3',
                         choices=('simclr', 'mocov3', 'byol'))
-    parser.add_argument('--pretrain-epochs', type=int, default=4)
-    parser.add_argument('--img-size', type=int, default=112)
-    parser.add_argument('--probe-epochs', type=int, default=10)
+    parser.add_argument('--pretrain-epochs', type=int, default=60)
+    parser.add_argument('--img-size', type=int, default=64)
+    parser.add_argument('--batch-size', type=int, default=128)
+    parser.add_argument('--curve-every', type=int, default=30)
+    parser.add_argument('--probe-size', type=int, default=160)
     return parser.parse_args(argv)
 
 
@@ -70,7 +75,9 @@ class Demo:
         self.cells_dir = osp.join(work, 'pretrain')
         self.report_dir = osp.join(work, 'report')
         self.budget = Budget(None, args.pretrain_epochs, args.img_size,
-                             args.probe_epochs)
+                             args.batch_size, True, args.curve_every,
+                             args.probe_size)
+        self.cache_dir = osp.join(work, 'decoded_cache')
 
     def _log(self, name):
         return dict(log_file=osp.join(self.args.work_dir, 'logs',
@@ -139,15 +146,22 @@ class Demo:
         atomic_write_text(self.maps_done, json.dumps(dict(
             checkpoint=self.saliency_ckpt, out=self.maps_dir)))
 
+    @functools.cached_property
+    def prober(self):
+        return Prober(self.budget, self.args.data_root, REPO, self.cache_dir)
+
     def cell(self, arm):
-        return run_cell(self.args.algorithm, arm, self.args.seed, self.budget,
+        algorithm = 'random' if arm == 'reference' else self.args.algorithm
+        return run_cell(algorithm, arm, self.args.seed, self.budget,
                         self.args.data_root, self.cells_dir, HERE,
-                        gaze_map_root=self.maps_dir)
+                        gaze_map_root=self.maps_dir, prober=self.prober,
+                        cache_dir=self.cache_dir)
 
     def cell_done(self, arm):
+        name = 'random' if arm == 'reference' else \
+            f'{self.args.algorithm}_{arm}'
         return osp.isfile(osp.join(
-            self.cells_dir, f'{self.args.algorithm}_{arm}_seed'
-            f'{self.args.seed}', 'result.json'))
+            self.cells_dir, f'{name}_seed{self.args.seed}', 'result.json'))
 
     def view_grid(self):
         path = osp.join(self.report_dir, 'views.png')
@@ -160,7 +174,8 @@ class Demo:
 
     def tables(self):
         """Markdown tables: saliency scores, and the probe of both arms."""
-        summary = summarize([self.cell('stock'), self.cell('gca')])
+        summary = summarize([self.cell('reference'), self.cell('stock'),
+                             self.cell('gca')])
         model = _read_json(self.saliency_metrics)
         rows = ['| map | ' + ' | '.join(SALIENCY_METRICS) + ' |',
                 '| --- |' + ' --- |' * len(SALIENCY_METRICS)]
@@ -182,8 +197,11 @@ class Demo:
         summary, saliency_rows = self.tables()
         floor = self.floor
         plot_accuracy(osp.join(self.report_dir, 'probe.png'), summary,
-                      title='Linear probe on KL grade (demo test split)',
+                      title='Probe on KL grade (demo test split)',
                       floor=floor)
+        plot_curves(osp.join(self.report_dir, 'curves.png'), summary,
+                    title='Probe on KL grade against pre-training epochs',
+                    floor=floor)
         self.view_grid()
         a = self.args
         text = '\n'.join([
@@ -192,11 +210,16 @@ class Demo:
             '## Gaze-saliency model on held-out gaze (demo test split)', '',
             saliency_rows, '',
             f'## {a.algorithm} pre-training, {a.pretrain_epochs} epochs at '
-            f'{a.img_size} px, then a linear probe ({a.probe_epochs} epochs)',
+            f'{a.img_size} px (bf16), then the benchmark\'s probe (logistic '
+            'regression on frozen features, L2 chosen on val)',
             '', results_table(summary), '',
             majority_line(floor), '',
+            '### Pre-trained minus untrained backbone', '',
+            margins_table(summary), '',
+            '### GCA minus stock (one seed: no interval)', '',
             differences_table(summary), '',
-            '![probe](probe.png)', '', '## Views: stock (top) vs GCA', '',
+            '![probe](probe.png)', '', '![curves](curves.png)', '',
+            '## Views: stock (top) vs GCA', '',
             '![views](views.png)', ''
         ])
         atomic_write_text(osp.join(self.report_dir, 'README.md'), text)
@@ -205,7 +228,7 @@ class Demo:
 def main(argv=None):
     args = parse_args(argv)
     demo = Demo(args)
-    pre_s = 50 * args.pretrain_epochs * args.img_size**2 / 112**2 + 90
+    pre_s = 5 * args.pretrain_epochs + 40
     stages = [
         Stage('demo data with simulated gaze', demo.make_data, demo.data_done,
               30),
@@ -218,6 +241,9 @@ def main(argv=None):
                   demo.saliency_metrics, demo.baselines, demo.ceiling)), 50),
         Stage('attention maps for every image', demo.predict_maps,
               lambda: osp.isfile(demo.maps_done), 45),
+        Stage('probe of the untrained backbone',
+              lambda: demo.cell('reference'),
+              lambda: demo.cell_done('reference'), 30),
         Stage(f'{args.algorithm} pre-training + probe, stock views',
               lambda: demo.cell('stock'), lambda: demo.cell_done('stock'),
               pre_s),
@@ -230,9 +256,11 @@ def main(argv=None):
     summary, saliency_rows = demo.tables()
     print('\nGaze-saliency model vs baselines (demo test split):')
     print(saliency_rows)
-    print(f'\n{args.algorithm}: linear probe on KL grade (demo test split):')
+    print(f'\n{args.algorithm}: probe on KL grade (demo test split):')
     print(results_table(summary))
     print(majority_line(demo.floor))
+    print()
+    print(margins_table(summary))
     print()
     print(differences_table(summary))
     print(f'\nReport: {osp.join(demo.report_dir, "README.md")}')

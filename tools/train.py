@@ -27,7 +27,8 @@ def parse_args():
         'latest checkpoint in the work directory')
     parser.add_argument(
         '--amp', action='store_true',
-        help='automatic mixed precision (needs a GPU)')
+        help='mixed precision: fp16 with a GradScaler on a GPU, bf16 '
+        'autocast on a CPU with AMX-BF16 / AVX512-BF16')
     parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate during training')

@@ -72,7 +72,7 @@ model = dict(
 
 # The stock LARS settings are tuned for batches of 4096 and hundreds of
 # epochs; at batch 32 these configs use AdamW. What a CPU budget learns:
-# docs/benchmark_analysis.md.
+# docs/cpu_training.md.
 # AMP only on a GPU: tools/train.py --amp
 optim_wrapper = dict(
     _delete_=True,

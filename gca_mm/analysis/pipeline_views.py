@@ -105,8 +105,10 @@ def build_view_dataset(cfg):
     images that have an attention map (``require_gaze_map`` for a
     ``KneeXrayDataset`` with ``gaze_map_root``)."""
     dataset = dict(_training_dataset(cfg), pipeline=[])
-    if _type(dataset) == 'KneeXrayDataset' and dataset.get('gaze_map_root'):
-        dataset['require_gaze_map'] = True
+    if _type(dataset) == 'KneeXrayDataset':
+        dataset['decoded_cache'] = None  # the views decode their own images
+        if dataset.get('gaze_map_root'):
+            dataset['require_gaze_map'] = True
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return DATASETS.build(dataset)
 

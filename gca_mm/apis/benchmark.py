@@ -1,13 +1,22 @@
-"""Pre-train -> linear-probe cells, the unit of the demo and the benchmark.
+"""Pre-train -> probe cells, the unit of the demo and the benchmark.
 
 A cell is one (algorithm, arm, seed): the arm is ``stock`` (the knee config
 of the algorithm) or ``gca`` (its ``*_gca_knee.py`` twin), trained with the
-same budget. Each cell lives in its own work dir and writes ``result.json``
-last, so a rerun skips finished cells and resumes unfinished pre-training
-from its last checkpoint.
+same budget, seed, initialisation and image order. The reference ``random``
+probes the untrained backbone of the same architecture. Every backbone is
+scored by the same probe (:func:`gca_mm.analysis.feature_probe`: frozen
+features of un-augmented images, logistic regression with its L2 strength
+chosen on val), at every ``curve_every`` epochs for the learning curve and
+at the last epoch for the result.
+
+Each cell lives in its own work dir and writes ``result.json`` last, so a
+rerun skips finished cells and resumes unfinished pre-training from its
+last checkpoint; probe results of checkpoints are kept in ``curve.json`` as
+they come, so a rerun does not probe one twice.
 """
 import glob
 import json
+import logging
 import math
 import os
 import os.path as osp
@@ -22,24 +31,25 @@ from .stages import run_script
 
 ALGORITHMS = ('simclr', 'mocov3', 'byol')
 ARMS = ('stock', 'gca')
-#: rows without pre-training that put the cells in context: a linear probe
-#: of the untrained backbone, and the backbone trained end to end on grade
-REFERENCES = ('random', 'supervised')
+#: rows without pre-training that put the cells in context: the probe of an
+#: untrained backbone of the same architecture
+REFERENCES = ('random', )
 ALGORITHM_NAMES = dict(simclr='SimCLR', mocov3='MoCo v3', byol='BYOL',
-                       random='random init (probe)',
-                       supervised='supervised (end to end)')
-#: child-process log lines shown on the console (progress with ETA, metrics)
-PROGRESS_LINES = r'Epoch\((train|val|test)\)'
+                       random='untrained backbone')
+#: child-process log lines shown on the console (progress with ETA)
+PROGRESS_LINES = r'Epoch\(train\)'
 
 
 @dataclass
 class Budget:
-    """What one pre-training run may spend."""
+    """What one cell may spend, and how it is probed."""
     num_images: Optional[int] = None  # first N train images; None = all
-    epochs: int = 4
-    img_size: int = 112
-    probe_epochs: int = 10
-    batch_size: int = 32
+    epochs: int = 60
+    img_size: int = 64  # training views
+    batch_size: int = 128
+    amp: bool = True  # bf16 autocast on a CPU, fp16 on a GPU
+    curve_every: int = 30  # probe every N epochs too; 0: the last only
+    probe_size: int = 160  # the probe's un-augmented images
 
 
 def pretrain_config(algorithm, arm, repo_root):
@@ -51,7 +61,7 @@ def pretrain_config(algorithm, arm, repo_root):
     return osp.join(repo_root, 'configs', name)
 
 
-def _set_size(pipeline, size):
+def set_crop_size(pipeline, size):
     """Set the output size of every crop / resize step (nested views too)."""
     for t in pipeline:
         kind = t.get('type', '').split('.')[-1]
@@ -62,67 +72,69 @@ def _set_size(pipeline, size):
         inner = t.get('transforms')
         if inner:
             for group in ([inner] if isinstance(inner[0], dict) else inner):
-                _set_size(group, size)
+                set_crop_size(group, size)
 
 
-def _scale_schedule(cfg, epochs):
+def scale_schedule(cfg, epochs):
+    """Fit the warm-up + cosine schedule of ``cfg`` to ``epochs``: the
+    warm-up keeps its length (at most a quarter of the run), the cosine
+    ends at the last epoch."""
     cfg.train_cfg.max_epochs = epochs
     warmup = [s for s in cfg.param_scheduler if s.type == 'LinearLR']
+    end = 0
+    for s in warmup:
+        s.end = end = min(s.end, max(epochs // 4, 1)) if epochs > 1 else 1
     for s in cfg.param_scheduler:
-        if s.type == 'LinearLR':
-            s.end = min(s.end, max(epochs - 1, 1))
-        elif s.type == 'CosineAnnealingLR':
-            s.begin = warmup[0].end if warmup and epochs > 1 else 0
+        if s.type == 'CosineAnnealingLR':
+            s.begin = end if epochs > 1 else 0
             s.end = epochs
             s.T_max = s.end - s.begin
 
 
-def _probe_config(budget, data_root, seed, repo_root, name):
-    probe = Config.fromfile(osp.join(repo_root, 'configs', name))
+def curve_epochs(budget):
+    """Epochs whose checkpoint is probed, the last one included."""
+    every = budget.curve_every
+    epochs = list(range(every, budget.epochs, every)) if every else []
+    return epochs + [budget.epochs]
+
+
+def probe_config(budget, data_root, repo_root, cache_dir=None):
+    """The probe config (``configs/linear_probe_knee.py``) on ``data_root``
+    at the budget's ``probe_size``; its test pipeline reads un-augmented
+    images (area-resized), decoded once into ``cache_dir`` when given."""
+    probe = Config.fromfile(osp.join(repo_root, 'configs',
+                                     'linear_probe_knee.py'))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        probe[loader].dataset.data_root = data_root
-        _set_size(probe[loader].dataset.pipeline, budget.img_size)
-    probe.train_cfg.max_epochs = budget.probe_epochs
-    probe.param_scheduler[0].update(T_max=budget.probe_epochs,
-                                    end=budget.probe_epochs)
-    probe.randomness.seed = seed
+        dataset = probe[loader].dataset
+        dataset.data_root = data_root
+        set_crop_size(dataset.pipeline, budget.probe_size)
+        if cache_dir:
+            dataset.decoded_cache = dict(cache_dir=cache_dir, max_side=224)
     return probe
 
 
-def write_cell_configs(algorithm, arm, seed, budget, data_root, work_dir,
-                       repo_root, gaze_map_root=None):
-    """Write the cell's configs into ``work_dir``: ``pretrain`` and ``probe``
-    for a pre-training cell; only ``probe`` for a reference."""
-    if algorithm in REFERENCES:
-        name = ('supervised_knee.py' if algorithm == 'supervised' else
-                'linear_probe_knee.py')
-        probe = _probe_config(budget, data_root, seed, repo_root, name)
-        probe.model.backbone.init_cfg = None
-        path = osp.join(work_dir, 'probe_config.py')
-        atomic_write_text(path, probe.pretty_text)
-        return dict(probe=path)
+def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
+                          repo_root, gaze_map_root=None, cache_dir=None):
+    """Write the cell's pre-training config into ``work_dir``."""
     pre = Config.fromfile(pretrain_config(algorithm, arm, repo_root))
-    pre.train_dataloader.dataset.data_root = data_root
+    dataset = pre.train_dataloader.dataset
+    dataset.data_root = data_root
+    if cache_dir and dataset.get('decoded_cache'):
+        dataset.decoded_cache.cache_dir = cache_dir
     pre.train_dataloader.batch_size = budget.batch_size
     if budget.num_images:
-        pre.train_dataloader.dataset.indices = budget.num_images
-    _set_size(pre.train_dataloader.dataset.pipeline, budget.img_size)
-    _scale_schedule(pre, budget.epochs)
+        dataset.indices = budget.num_images
+    set_crop_size(dataset.pipeline, budget.img_size)
+    scale_schedule(pre, budget.epochs)
     pre.randomness.seed = seed
+    ckpt = pre.default_hooks.checkpoint
+    ckpt.interval = budget.curve_every or budget.epochs
+    ckpt.max_keep_ckpts = -1  # the curve's checkpoints, to probe (again)
     if arm == 'gca' and gaze_map_root:
         pre.gca.gaze_map_root = gaze_map_root
-
-    probe = _probe_config(budget, data_root, seed, repo_root,
-                          'linear_probe_knee.py')
-    probe.model.backbone.init_cfg.checkpoint = osp.join(
-        work_dir, 'pretrain', f'epoch_{budget.epochs}.pth')
-
-    paths = {}
-    for key, cfg in (('pretrain', pre), ('probe', probe)):
-        path = osp.join(work_dir, f'{key}_config.py')
-        atomic_write_text(path, cfg.pretty_text)
-        paths[key] = path
-    return paths
+    path = osp.join(work_dir, 'pretrain_config.py')
+    atomic_write_text(path, pre.pretty_text)
+    return path
 
 
 def logged_train_records(pretrain_dir):
@@ -142,7 +154,7 @@ def logged_train_records(pretrain_dir):
     return records, iters_per_epoch
 
 
-def _epoch_seconds(pretrain_dir):
+def epoch_seconds(pretrain_dir):
     """Seconds per training epoch, from the logged iteration times; the
     first epoch (data loader start-up) is left out when there are more."""
     records, iters_per_epoch = logged_train_records(pretrain_dir)
@@ -169,7 +181,7 @@ def cell_dir(work_root, algorithm, arm, seed):
 
 def cell_wall_seconds(work_dir):
     """Wall time of the call that finished a cell: from the writing of its
-    configs (the start of that call) to its ``result.json``."""
+    config (the start of that call) to its ``result.json``."""
     configs = glob.glob(osp.join(work_dir, '*_config.py'))
     result = osp.join(work_dir, 'result.json')
     if not configs or not osp.isfile(result):
@@ -177,55 +189,100 @@ def cell_wall_seconds(work_dir):
     return osp.getmtime(result) - min(map(osp.getmtime, configs))
 
 
+class Prober:
+    """Scores backbones with the benchmark's probe; the probe config and
+    the decoded images are shared by every cell of a run."""
+
+    def __init__(self, budget, data_root, repo_root, cache_dir=None):
+        self.cfg = probe_config(budget, data_root, repo_root, cache_dir)
+
+    def __call__(self, checkpoint, seed=0):
+        """Probe results of a pre-training ``checkpoint`` (``None``: the
+        untrained backbone initialised under ``seed``)."""
+        from mmengine.logging import MMLogger
+
+        from ..analysis import (build_probe_model, extract_features,
+                                feature_probe)
+        from ..engine import cpu_supports_bf16
+
+        # keep mmengine's per-parameter initialisation report off the log
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(logging.WARNING)
+        try:
+            model = build_probe_model(self.cfg, checkpoint, seed)
+        finally:
+            logger.setLevel(level)
+        bf16 = cpu_supports_bf16()
+        splits = [extract_features(model, self.cfg.test_dataloader.dataset,
+                                   split, batch_size=128, bf16=bf16)
+                  for split in ('train', 'val', 'test')]
+        result = feature_probe(*splits)
+        result['val_by_c'] = {str(k): v for k, v in
+                              result['val_by_c'].items()}
+        return result
+
+
+def _read_json(path, default=None):
+    if not osp.isfile(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
 def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
-             gaze_map_root=None):
+             gaze_map_root=None, prober=None, cache_dir=None):
     """Run (or finish) one cell; return its result dict. ``algorithm`` may
     also be one of :data:`REFERENCES` (``arm`` is then ignored)."""
     if algorithm in REFERENCES:
         arm = 'reference'
     work_dir = cell_dir(work_root, algorithm, arm, seed)
     result_path = osp.join(work_dir, 'result.json')
-    if osp.isfile(result_path):
-        with open(result_path) as f:
-            result = json.load(f)
+    result = _read_json(result_path)
+    if result is not None:
         if result['budget'] != asdict(budget):
             raise ValueError(
                 f'{result_path} was run with budget {result["budget"]}, not '
                 f'{asdict(budget)}; use another work dir for another budget')
         return result
     repo_root = osp.dirname(tools_dir)
+    prober = prober or Prober(budget, data_root, repo_root, cache_dir)
     os.makedirs(work_dir, exist_ok=True)
-    cfgs = write_cell_configs(algorithm, arm, seed, budget, data_root,
-                              work_dir, repo_root, gaze_map_root)
-    pre_dir = osp.join(work_dir, 'pretrain')
-    last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
-    if 'pretrain' in cfgs and not osp.isfile(last):
-        run_script(osp.join(tools_dir, 'train.py'), cfgs['pretrain'],
-                   '--work-dir', pre_dir, '--resume',
-                   log_file=osp.join(work_dir, 'pretrain.log'),
-                   echo=PROGRESS_LINES)
-    probe_dir = osp.join(work_dir, 'probe')
-    metrics_path = osp.join(probe_dir, 'test_metrics.json')
-    if not osp.isfile(metrics_path):
-        for stale in glob.glob(osp.join(probe_dir, '*.pth')):
-            os.remove(stale)  # an interrupted probe restarts from scratch
-        log = osp.join(work_dir, 'probe.log')
-        run_script(osp.join(tools_dir, 'train.py'), cfgs['probe'],
-                   '--work-dir', probe_dir, log_file=log,
-                   echo=r'Epoch\((val|test)\)')
-        best = sorted(glob.glob(
-            osp.join(probe_dir, 'best_accuracy_top1_epoch_*.pth')))
-        run_script(osp.join(tools_dir, 'test.py'), cfgs['probe'], best[-1],
-                   '--work-dir', probe_dir, '--metrics-out', metrics_path,
-                   log_file=log, echo=r'Epoch\(test\)')
-    with open(metrics_path) as f:
-        metrics = json.load(f)
-    result = dict(
-        algorithm=algorithm, arm=arm, seed=seed, budget=asdict(budget),
-        accuracy=metrics['accuracy/top1'],
-        macro_f1=metrics['single-label/f1-score'],
-        grade_mae=metrics['grade/mae'],
-        seconds_per_epoch=_epoch_seconds(pre_dir)
-        if 'pretrain' in cfgs else None)
+    result = dict(algorithm=algorithm, arm=arm, seed=seed,
+                  budget=asdict(budget), data_root=data_root)
+    if algorithm in REFERENCES:
+        atomic_write_text(osp.join(work_dir, 'probe_config.py'),
+                          prober.cfg.pretty_text)
+        probe = prober(None, seed)
+        result.update(curve=[], seconds_per_epoch=None)
+    else:
+        cfg_path = write_pretrain_config(algorithm, arm, seed, budget,
+                                         data_root, work_dir, repo_root,
+                                         gaze_map_root, cache_dir)
+        pre_dir = osp.join(work_dir, 'pretrain')
+        last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
+        if not osp.isfile(last):
+            run_script(osp.join(tools_dir, 'train.py'), cfg_path,
+                       '--work-dir', pre_dir, '--resume',
+                       *(['--amp'] if budget.amp else []),
+                       log_file=osp.join(work_dir, 'pretrain.log'),
+                       echo=PROGRESS_LINES)
+        curve_path = osp.join(work_dir, 'curve.json')
+        curve = {int(k): v for k, v in _read_json(curve_path, {}).items()}
+        for epoch in curve_epochs(budget):
+            ckpt = osp.join(pre_dir, f'epoch_{epoch}.pth')
+            if epoch not in curve and (epoch == budget.epochs
+                                       or osp.isfile(ckpt)):
+                curve[epoch] = prober(ckpt, seed)
+                atomic_write_text(curve_path, json.dumps(curve, indent=1))
+        probe = curve[budget.epochs]
+        result.update(
+            curve=[dict(epoch=e, **{k: curve[e][k] for k in (
+                'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy',
+                'val_macro_f1', 'val_grade_mae')}) for e in sorted(curve)],
+            seconds_per_epoch=epoch_seconds(pre_dir))
+    result.update({k: probe[k] for k in (
+        'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
+        'val_grade_mae', 'C', 'majority_accuracy')})
     atomic_write_text(result_path, json.dumps(result, indent=2))
     return result

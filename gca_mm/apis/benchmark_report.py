@@ -1,4 +1,4 @@
-"""Summaries, Markdown, JSON and a plot of benchmark / demo cells."""
+"""Summaries, Markdown, JSON and plots of benchmark / demo cells."""
 import json
 import math
 
@@ -9,53 +9,135 @@ from .benchmark import ALGORITHM_NAMES, ARMS, REFERENCES
 
 METRICS = (('accuracy', 'accuracy (%)'), ('macro_f1', 'macro-F1 (%)'),
            ('grade_mae', 'grade MAE'))
+#: what "learns" means (issue: pre-training that learns on one CPU): the
+#: mean over seeds of a pre-trained backbone's probe against the untrained
+#: backbone's probe of the same seed
+LEARNING_BAR = dict(accuracy=8.0, macro_f1=10.0, grade_mae_below=0.85)
+ARM_NAMES = dict(stock='stock', gca='GCA', reference='-')
+
+
+def _clean(values):
+    return [v for v in values if v is not None and not math.isnan(v)]
 
 
 def _mean_std(values):
-    values = [v for v in values if v is not None and not math.isnan(v)]
+    values = _clean(values)
     if not values:
         return None, None
     arr = np.asarray(values, dtype=float)
     return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
 
 
+def t_interval(values, level=0.95):
+    """Mean and two-sided ``level`` Student-t confidence interval of the
+    mean of ``values`` (paired differences, one per seed): ``(mean, low,
+    high)``; ``low = high = mean`` for a single value."""
+    from scipy import stats
+    values = np.asarray(_clean(values), dtype=float)
+    if values.size == 0:
+        return None, None, None
+    mean = float(values.mean())
+    if values.size == 1:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, values.size - 1) *
+                 values.std(ddof=1) / math.sqrt(values.size))
+    return mean, mean - half, mean + half
+
+
+def _paired(a, b, key):
+    """Per-seed ``a - b`` of ``key`` over the seeds both have."""
+    seeds = sorted(set(a) & set(b))
+    return seeds, [a[s][key] - b[s][key] for s in seeds]
+
+
+def _curve_mean(runs):
+    by_epoch = {}
+    for r in runs:
+        for point in r.get('curve') or []:
+            by_epoch.setdefault(point['epoch'], []).append(point)
+    curve = []
+    for epoch in sorted(by_epoch):
+        points = by_epoch[epoch]
+        row = dict(epoch=epoch, seeds=len(points))
+        for key in ('accuracy', 'macro_f1', 'grade_mae', 'val_accuracy',
+                    'val_macro_f1'):
+            row[key + '_mean'], row[key + '_std'] = _mean_std(
+                [p[key] for p in points])
+        curve.append(row)
+    return curve
+
+
 def summarize(results):
-    """Group cell results by (algorithm, arm) and pair GCA with stock by
-    seed. Returns a JSON-able dict: ``cells`` (one record per algorithm and
-    arm with every seed's numbers, mean and std) and ``differences`` (per
-    algorithm: GCA minus stock, per seed and as mean and std, and the
-    GCA/stock ratio of seconds per epoch)."""
+    """Group cell results by (algorithm, arm).
+
+    Returns a JSON-able dict:
+
+    - ``cells``: per algorithm and arm, every seed's record, mean and std
+      of each metric and of the seconds per epoch, and the mean learning
+      curve;
+    - ``margins``: per pre-trained algorithm and arm, minus the untrained
+      backbone of the same seed: per-seed differences, their mean and 95 %
+      t-interval, and whether the mean clears :data:`LEARNING_BAR`;
+    - ``differences``: per algorithm, GCA minus stock paired by seed, with
+      the 95 % t-interval, and the GCA / stock ratio of seconds per epoch.
+    """
     cells = {}
     for r in results:
         cells.setdefault((r['algorithm'], r['arm']), []).append(r)
-    records, diffs = [], []
     order = list(ARMS) + ['reference']
+    records = []
     for (algo, arm), runs in sorted(
             cells.items(), key=lambda kv: (kv[0][1] == 'reference', kv[0][0],
                                            order.index(kv[0][1]))):
         runs = sorted(runs, key=lambda r: r['seed'])
         rec = dict(algorithm=algo, arm=arm, seeds=[r['seed'] for r in runs],
-                   runs=runs)
+                   runs=runs, curve=_curve_mean(runs))
         for key, _ in METRICS + (('seconds_per_epoch', ''), ):
             rec[key + '_mean'], rec[key + '_std'] = _mean_std(
-                [r[key] for r in runs])
+                [r.get(key) for r in runs])
         records.append(rec)
+
+    untrained = {r['seed']: r for r in cells.get(('random', 'reference'),
+                                                  [])}
+    margins = []
+    for (algo, arm), runs in sorted(
+            cells.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
+        if arm == 'reference' or not untrained:
+            continue
+        by_seed = {r['seed']: r for r in runs}
+        m = dict(algorithm=algo, arm=arm)
+        for key, _ in METRICS:
+            seeds, diffs = _paired(by_seed, untrained, key)
+            m['seeds'] = seeds
+            m[key + '_per_seed'] = diffs
+            m[key + '_mean'], m[key + '_low'], m[key + '_high'] = \
+                t_interval(diffs)
+        mae, _ = _mean_std([by_seed[s]['grade_mae'] for s in m['seeds']])
+        m['learns'] = bool(
+            m['seeds'] and m['accuracy_mean'] >= LEARNING_BAR['accuracy']
+            and m['macro_f1_mean'] >= LEARNING_BAR['macro_f1']
+            and mae < LEARNING_BAR['grade_mae_below'])
+        margins.append(m)
+
+    diffs = []
     for algo in sorted({a for a, _ in cells}):
         stock = {r['seed']: r for r in cells.get((algo, 'stock'), [])}
         gca = {r['seed']: r for r in cells.get((algo, 'gca'), [])}
         seeds = sorted(set(stock) & set(gca))
         if not seeds:
             continue
-        d = dict(algorithm=algo, seeds=seeds)
+        d = dict(algorithm=algo, seeds=seeds, interval='95 % Student t')
         for key, _ in METRICS:
-            per_seed = [gca[s][key] - stock[s][key] for s in seeds]
+            _, per_seed = _paired(gca, stock, key)
             d[key + '_per_seed'] = per_seed
-            d[key + '_mean'], d[key + '_std'] = _mean_std(per_seed)
-        t_gca, _ = _mean_std([gca[s]['seconds_per_epoch'] for s in seeds])
-        t_stock, _ = _mean_std([stock[s]['seconds_per_epoch'] for s in seeds])
+            d[key + '_mean'], d[key + '_low'], d[key + '_high'] = \
+                t_interval(per_seed)
+        t_gca, _ = _mean_std([gca[s].get('seconds_per_epoch') for s in seeds])
+        t_stock, _ = _mean_std(
+            [stock[s].get('seconds_per_epoch') for s in seeds])
         d['time_ratio'] = (t_gca / t_stock) if t_gca and t_stock else None
         diffs.append(d)
-    return dict(cells=records, differences=diffs)
+    return dict(cells=records, margins=margins, differences=diffs)
 
 
 def _pm(mean, std, fmt='{:.2f}'):
@@ -64,22 +146,28 @@ def _pm(mean, std, fmt='{:.2f}'):
     return (fmt + ' ± ' + fmt).format(mean, std)
 
 
-def _signed(mean, std, fmt='{:+.2f}'):
-    """``+1.23 ± 0.45``: the mean with its sign, the spread without."""
+def _interval(mean, low, high, fmt='{:+.2f}'):
+    """``+1.23 [-0.40, +2.86]``; flagged when the interval crosses 0."""
     if mean is None:
         return 'n/a'
-    return (fmt + ' ± ' + fmt.replace('+', '')).format(mean, std)
+    text = f'{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]'
+    return text
+
+
+def _name(algo):
+    return ALGORITHM_NAMES.get(algo, algo)
 
 
 def results_table(summary):
-    """Markdown table of every (algorithm, arm) cell."""
+    """Markdown table of every (algorithm, arm) cell: mean ± std over
+    seeds."""
     lines = ['| algorithm | views | seeds | accuracy (%) | macro-F1 (%) | '
              'grade MAE | s / epoch |',
              '| --- | --- | --- | --- | --- | --- | --- |']
     for rec in summary['cells']:
         lines.append(
-            f"| {ALGORITHM_NAMES.get(rec['algorithm'], rec['algorithm'])} | "
-            f"{dict(gca='GCA', stock='stock').get(rec['arm'], '-')} | "
+            f"| {_name(rec['algorithm'])} | "
+            f"{ARM_NAMES.get(rec['arm'], rec['arm'])} | "
             f"{len(rec['seeds'])} | "
             f"{_pm(rec['accuracy_mean'], rec['accuracy_std'])} | "
             f"{_pm(rec['macro_f1_mean'], rec['macro_f1_std'])} | "
@@ -88,21 +176,74 @@ def results_table(summary):
     return '\n'.join(lines)
 
 
+def margins_table(summary):
+    """Markdown table: each pre-trained cell minus the untrained backbone
+    (paired by seed), mean and 95 % t-interval, against the bar."""
+    bar = LEARNING_BAR
+    lines = ['| algorithm | views | seeds | Δ accuracy (points) | '
+             'Δ macro-F1 (points) | Δ grade MAE | learns? |',
+             '| --- | --- | --- | --- | --- | --- | --- |']
+    for m in summary.get('margins', []):
+        lines.append(
+            f"| {_name(m['algorithm'])} | {ARM_NAMES[m['arm']]} | "
+            f"{len(m['seeds'])} | "
+            f"{_interval(m['accuracy_mean'], m['accuracy_low'], m['accuracy_high'])} | "  # noqa: E501
+            f"{_interval(m['macro_f1_mean'], m['macro_f1_low'], m['macro_f1_high'])} | "  # noqa: E501
+            f"{_interval(m['grade_mae_mean'], m['grade_mae_low'], m['grade_mae_high'], '{:+.3f}')} | "  # noqa: E501
+            f"{'yes' if m['learns'] else 'no'} |")
+    lines.append('')
+    lines.append(
+        f"Bar: mean over seeds at least +{bar['accuracy']:g} points of "
+        f"accuracy and +{bar['macro_f1']:g} of macro-F1 above the untrained "
+        f"backbone's probe, and a grade MAE below {bar['grade_mae_below']}. "
+        'Brackets: 95 % Student-t interval of the mean paired difference.')
+    return '\n'.join(lines)
+
+
 def differences_table(summary):
-    """Markdown table of GCA minus stock (paired by seed)."""
-    lines = ['| algorithm | Δ accuracy (points) | Δ macro-F1 (points) | '
-             'Δ grade MAE | per-seed Δ accuracy | time GCA / stock |',
-             '| --- | --- | --- | --- | --- | --- |']
+    """Markdown table of GCA minus stock (paired by seed), with 95 %
+    t-intervals; an interval that crosses 0 is "no measurable
+    difference"."""
+    lines = ['| algorithm | seeds | Δ accuracy (points) | Δ macro-F1 (points) '
+             '| Δ grade MAE | per-seed Δ accuracy | verdict | '
+             'time GCA / stock |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- |']
     for d in summary['differences']:
         per_seed = ', '.join(f'{v:+.1f}' for v in d['accuracy_per_seed'])
         ratio = 'n/a' if d['time_ratio'] is None else \
             f"{d['time_ratio']:.2f}"
+        if len(d['seeds']) < 2:
+            verdict = 'one seed: no interval'
+        elif d['accuracy_low'] > 0:
+            verdict = 'GCA higher'
+        elif d['accuracy_high'] < 0:
+            verdict = 'stock higher'
+        else:
+            verdict = 'no measurable difference'
         lines.append(
-            f"| {ALGORITHM_NAMES.get(d['algorithm'], d['algorithm'])} | "
-            f"{_signed(d['accuracy_mean'], d['accuracy_std'])} | "
-            f"{_signed(d['macro_f1_mean'], d['macro_f1_std'])} | "
-            f"{_signed(d['grade_mae_mean'], d['grade_mae_std'], '{:+.3f}')} "
-            f"| {per_seed} | {ratio} |")
+            f"| {_name(d['algorithm'])} | {len(d['seeds'])} | "
+            f"{_interval(d['accuracy_mean'], d['accuracy_low'], d['accuracy_high'])} | "  # noqa: E501
+            f"{_interval(d['macro_f1_mean'], d['macro_f1_low'], d['macro_f1_high'])} | "  # noqa: E501
+            f"{_interval(d['grade_mae_mean'], d['grade_mae_low'], d['grade_mae_high'], '{:+.3f}')} "  # noqa: E501
+            f"| {per_seed} | {verdict} | {ratio} |")
+    return '\n'.join(lines)
+
+
+def curve_table(summary):
+    """Markdown table of the mean learning curves (test and val)."""
+    lines = ['| algorithm | views | epoch | seeds | accuracy (%) | '
+             'macro-F1 (%) | grade MAE | val accuracy (%) | val macro-F1 (%) |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    for rec in summary['cells']:
+        for p in rec['curve']:
+            lines.append(
+                f"| {_name(rec['algorithm'])} | {ARM_NAMES[rec['arm']]} | "
+                f"{p['epoch']} | {p['seeds']} | "
+                f"{_pm(p['accuracy_mean'], p['accuracy_std'], '{:.1f}')} | "
+                f"{_pm(p['macro_f1_mean'], p['macro_f1_std'], '{:.1f}')} | "
+                f"{_pm(p['grade_mae_mean'], p['grade_mae_std'], '{:.3f}')} | "
+                f"{_pm(p['val_accuracy_mean'], p['val_accuracy_std'], '{:.1f}')} | "  # noqa: E501
+                f"{_pm(p['val_macro_f1_mean'], p['val_macro_f1_std'], '{:.1f}')} |")  # noqa: E501
     return '\n'.join(lines)
 
 
@@ -123,7 +264,8 @@ def majority_baseline(data_root, num_classes=5):
     # precision = share and recall = 1 for that grade, F1 = 0 for the rest
     return dict(grade=grade, accuracy=100 * share,
                 macro_f1=100 * 2 * share / (1 + share) / num_classes,
-                grade_mae=float(np.abs(test - grade).mean()))
+                grade_mae=float(np.abs(test - grade).mean()),
+                test_images=int(test.size))
 
 
 def majority_line(baseline):
@@ -139,10 +281,15 @@ def write_json(path, summary, settings):
                                        indent=2))
 
 
-def plot_accuracy(path, summary, title='Linear-probe accuracy', floor=None):
-    """Bar chart: accuracy per algorithm, stock vs GCA, mean ± std, with
-    each seed as a dot; the reference rows and the majority-class ``floor``
-    (see :func:`majority_baseline`) as horizontal lines."""
+def _save(fig, path):
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, format='png')
+
+
+def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
+    """Two panels: accuracy and macro-F1 per algorithm and arm, mean ± std
+    with each seed as a dot; the untrained backbone and the majority-class
+    ``floor`` (see :func:`majority_baseline`) as horizontal lines."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -151,39 +298,79 @@ def plot_accuracy(path, summary, title='Linear-probe accuracy', floor=None):
                     if r['algorithm'] not in REFERENCES},
                    key=lambda a: list(ALGORITHM_NAMES).index(a)
                    if a in ALGORITHM_NAMES else 99)
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(algos), 3.2), dpi=110)
+    fig, axes = plt.subplots(1, 2, figsize=(2.6 + 2.6 * len(algos), 3.2),
+                             dpi=110)
     width = 0.38
     colors = dict(stock='#8c8c8c', gca='#d95f02')
-    for k, arm in enumerate(ARMS):
-        for i, algo in enumerate(algos):
-            rec = next((r for r in summary['cells']
-                        if r['algorithm'] == algo and r['arm'] == arm), None)
-            if rec is None:
-                continue
-            x = i + (k - 0.5) * width
-            ax.bar(x, rec['accuracy_mean'], width * 0.9,
-                   yerr=rec['accuracy_std'], color=colors[arm], capsize=3,
-                   label=('GCA' if arm == 'gca' else 'stock') if i == 0
-                   else None)
-            ax.scatter([x] * len(rec['runs']),
-                       [r['accuracy'] for r in rec['runs']], s=10,
-                       color='black', zorder=3)
-    for ref, style in zip(REFERENCES, ('--', ':')):
-        rec = next((r for r in summary['cells'] if r['algorithm'] == ref),
-                   None)
+    for ax, (key, label) in zip(axes, METRICS[:2]):
+        for k, arm in enumerate(ARMS):
+            for i, algo in enumerate(algos):
+                rec = next((r for r in summary['cells']
+                            if r['algorithm'] == algo and r['arm'] == arm),
+                           None)
+                if rec is None:
+                    continue
+                x = i + (k - 0.5) * width
+                ax.bar(x, rec[key + '_mean'], width * 0.9,
+                       yerr=rec[key + '_std'], color=colors[arm], capsize=3,
+                       label=ARM_NAMES[arm] if i == 0 else None)
+                ax.scatter([x] * len(rec['runs']),
+                           [r[key] for r in rec['runs']], s=10,
+                           color='black', zorder=3)
+        rec = next((r for r in summary['cells']
+                    if r['algorithm'] == 'random'), None)
         if rec is not None:
-            ax.axhline(rec['accuracy_mean'], color='#1b9e77', ls=style,
-                       lw=1, label=ALGORITHM_NAMES[ref])
-    if floor is not None:
-        ax.axhline(floor['accuracy'], color='black', ls='-.', lw=1,
-                   label=f"always KL{floor['grade']}")
-    ax.set_xticks(range(len(algos)))
-    ax.set_xticklabels([ALGORITHM_NAMES.get(a, a) for a in algos])
-    ax.set_ylabel('accuracy (%)')
-    ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
-    ax.spines[['top', 'right']].set_visible(False)
+            ax.axhline(rec[key + '_mean'], color='#1b9e77', ls='--', lw=1,
+                       label=ALGORITHM_NAMES['random'])
+        if floor is not None:
+            ax.axhline(floor[key], color='black', ls='-.', lw=1,
+                       label=f"always KL{floor['grade']}")
+        ax.set_xticks(range(len(algos)))
+        ax.set_xticklabels([_name(a) for a in algos])
+        ax.set_ylabel(label)
+        ax.spines[['top', 'right']].set_visible(False)
+    axes[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    with atomic_open(path, 'wb') as f:
-        fig.savefig(f, format='png')
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_curves(path, summary, title='Learning curves', floor=None):
+    """Probe accuracy and macro-F1 (test split, mean ± std over seeds)
+    against pre-training epochs, one line per algorithm and arm; the
+    untrained backbone at epoch 0."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    untrained = next((r for r in summary['cells']
+                      if r['algorithm'] == 'random'), None)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), dpi=110)
+    palette = dict(simclr='#1f77b4', mocov3='#2ca02c', byol='#9467bd')
+    for ax, (key, label) in zip(axes, METRICS[:2]):
+        for rec in summary['cells']:
+            if not rec['curve']:
+                continue
+            xs = [0] * (untrained is not None) + [p['epoch']
+                                                  for p in rec['curve']]
+            mean = ([untrained[key + '_mean']] if untrained else []) + [
+                p[key + '_mean'] for p in rec['curve']]
+            std = ([untrained[key + '_std']] if untrained else []) + [
+                p[key + '_std'] for p in rec['curve']]
+            ax.errorbar(xs, mean, yerr=std, capsize=2, marker='o', ms=3,
+                        lw=1, color=palette.get(rec['algorithm'], 'k'),
+                        ls='-' if rec['arm'] == 'stock' else '--',
+                        label=f"{_name(rec['algorithm'])} "
+                        f"{ARM_NAMES[rec['arm']]}")
+        if floor is not None:
+            ax.axhline(floor[key], color='black', ls='-.', lw=1,
+                       label=f"always KL{floor['grade']}")
+        ax.set_xlabel('pre-training epoch')
+        ax.set_ylabel(label)
+        ax.spines[['top', 'right']].set_visible(False)
+    axes[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
     plt.close(fig)

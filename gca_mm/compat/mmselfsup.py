@@ -11,7 +11,8 @@ import sys
 import types
 
 #: registry names mirrored from mmpretrain to mmselfsup
-REGISTRY_NAMES = ('DATASETS', 'TRANSFORMS', 'MODELS', 'METRICS', 'HOOKS')
+REGISTRY_NAMES = ('DATASETS', 'TRANSFORMS', 'MODELS', 'METRICS', 'HOOKS',
+                  'OPTIM_WRAPPERS')
 
 
 def mmselfsup_available():

@@ -6,3 +6,7 @@ __all__ = ['KneeXrayDataset']
 from .seeded_pipeline import SeededPipeline, sample_seed  # noqa: E402
 
 __all__ += ['SeededPipeline', 'sample_seed']
+
+from .decoded_cache import DecodedImageCache  # noqa: E402
+
+__all__ += ['DecodedImageCache']

@@ -58,6 +58,15 @@ class KneeXrayDataset(BaseDataset):
         extensions (Sequence[str]): Image extensions (case-insensitive) the
             folder layouts pick up.
             Defaults to ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.dcm').
+        decoded_cache (dict, optional): Decode every image (and its
+            attention map) once into memory-mapped files shared by all
+            dataloader workers (:class:`gca_mm.datasets.DecodedImageCache`):
+            ``dict(cache_dir=..., max_side=None, max_bytes=8 GiB)``. The
+            pipeline must start with ``LoadXrayFromFile`` (optionally then
+            ``LoadGazeMap``); those are replaced by ``LoadFromDecodedCache``.
+            ``max_side`` shrinks images whose shorter side is longer (set it
+            to what the training crops need). Defaults to None (decode from
+            the files every time).
         lazy_init (bool): Defer reading the file list. Defaults to False.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
             (``test_mode``, ``indices``, ``serialize_data``, ``metainfo``, ...).
@@ -76,6 +85,7 @@ class KneeXrayDataset(BaseDataset):
                  require_gaze_map: bool = False,
                  extensions: Sequence[str] = ('.png', '.jpg', '.jpeg', '.tif',
                                               '.tiff', '.dcm'),
+                 decoded_cache: Optional[dict] = None,
                  lazy_init: bool = False,
                  **kwargs):
         if 'data_prefix' in kwargs:
@@ -91,6 +101,8 @@ class KneeXrayDataset(BaseDataset):
                 'split as None')
         if require_gaze_map and not gaze_map_root:
             raise ValueError('require_gaze_map=True needs gaze_map_root')
+        self.decoded_cache = self._parse_cache(decoded_cache)
+        self.cache = None
         self.splits = self._parse_split(split)
         self.with_label = with_label
         self.gaze_map_root = gaze_map_root or None
@@ -107,6 +119,46 @@ class KneeXrayDataset(BaseDataset):
             pipeline=pipeline,
             lazy_init=lazy_init,
             **kwargs)
+
+    @staticmethod
+    def _parse_cache(decoded_cache) -> Optional[dict]:
+        if decoded_cache is None:
+            return None
+        allowed = {'cache_dir', 'max_side', 'max_bytes'}
+        if not isinstance(decoded_cache, dict) or \
+                'cache_dir' not in decoded_cache or \
+                set(decoded_cache) - allowed:
+            raise ValueError(
+                'decoded_cache must be None or a dict with cache_dir and '
+                f'optionally max_side, max_bytes; got {decoded_cache!r}')
+        return dict(decoded_cache)
+
+    def full_init(self):
+        """Load the data list, then build or open the decoded cache."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        if self.decoded_cache is not None:
+            self._install_cache()
+
+    def _install_cache(self):
+        from .decoded_cache import DecodedImageCache
+        from .transforms import (LoadFromDecodedCache, LoadGazeMap,
+                                 LoadXrayFromFile)
+        transforms = self.pipeline.transforms
+        if not transforms or not isinstance(transforms[0], LoadXrayFromFile):
+            raise ValueError(
+                'decoded_cache needs a pipeline that starts with '
+                f'LoadXrayFromFile; this one starts with '
+                f'{type(transforms[0]).__name__ if transforms else "nothing"}')
+        n = 2 if len(transforms) > 1 and isinstance(transforms[1],
+                                                    LoadGazeMap) else 1
+        self.cache = DecodedImageCache.build(
+            [self.get_data_info(i) for i in range(len(self))],
+            transforms[0], transforms[1] if n == 2 else None,
+            **self.decoded_cache)
+        transforms[:n] = [LoadFromDecodedCache(
+            self.cache, color_type=transforms[0].color_type)]
 
     @staticmethod
     def _parse_split(split) -> Optional[tuple]:
@@ -313,4 +365,6 @@ class KneeXrayDataset(BaseDataset):
             body.append(f'Gaze maps: \t{self.gaze_map_root}/*'
                         f'{self.gaze_map_suffix} (required: '
                         f'{self.require_gaze_map})')
+        if self.cache is not None:
+            body.append(f'Decoded cache: \t{self.cache.prefix}.*')
         return body

@@ -1,16 +1,15 @@
-"""Logistic-regression probe of frozen backbones on KL grade.
+"""The benchmark's probe of frozen backbones on KL grade, from the shell.
 
     python tools/analysis/feature_probe.py random \
-        work_dirs/benchmark/mocov3_stock_seed0/pretrain/epoch_4.pth \
-        work_dirs/benchmark/mocov3_gca_seed0/pretrain/epoch_4.pth \
-        --data-root data/demo --img-size 112 --out probe.json
+        work_dirs/benchmark/mocov3_stock_seed0/pretrain/epoch_90.pth \
+        --data-root data/bench --out probe.json
 
 Each CHECKPOINT (a pre-training checkpoint whose backbone weights start with
 ``backbone.``, or ``random`` for an untrained backbone) gets the linear probe
 config's backbone and test pipeline; pooled features of the train, val and
-test splits are standardised and a logistic regression is fitted to
-convergence, its L2 strength chosen on val. Printed: test accuracy and grade
-MAE next to the majority-class rate.
+test splits are standardised and a logistic regression is fitted, its L2
+strength chosen on val macro-F1 (gca_mm.analysis.feature_probe). Printed:
+test accuracy, macro-F1 and grade MAE next to the majority-class rate.
 """
 import argparse
 import json
@@ -20,6 +19,7 @@ from mmengine.logging import MMLogger
 
 import gca_mm  # noqa: F401  (registers modules)
 from gca_mm.analysis import build_probe_model, extract_features, feature_probe
+from gca_mm.engine import cpu_supports_bf16
 from gca_mm.utils import atomic_write_text
 
 
@@ -31,6 +31,8 @@ def parse_args(argv=None):
     p.add_argument('--data-root', help="replaces the config's data root")
     p.add_argument('--img-size', type=int,
                    help="replaces the test pipeline's Resize scale")
+    p.add_argument('--cache-dir', default='work_dirs/decoded_cache',
+                   help='decoded images (shared with the benchmark)')
     p.add_argument('--seed', type=int, default=0,
                    help='initialisation of the random backbone')
     p.add_argument('--out', help='write the results as JSON here')
@@ -45,6 +47,7 @@ def main(argv=None):
     dataset = cfg.test_dataloader.dataset
     if args.data_root:
         dataset.data_root = args.data_root
+    dataset.decoded_cache = dict(cache_dir=args.cache_dir, max_side=224)
     if args.img_size:
         for t in dataset.pipeline:
             if t.type == 'Resize':
@@ -53,14 +56,15 @@ def main(argv=None):
     for ckpt in args.checkpoints:
         model = build_probe_model(cfg, None if ckpt == 'random' else ckpt,
                                   args.seed)
-        splits = [extract_features(model, dataset, s)
+        splits = [extract_features(model, dataset, s, batch_size=128,
+                                   bf16=cpu_supports_bf16())
                   for s in ('train', 'val', 'test')]
         rows.append(dict(checkpoint=ckpt, **feature_probe(*splits)))
         r = rows[-1]
         print(f'{ckpt}: accuracy {r["accuracy"]:.2f} % (majority class '
-              f'{r["majority_accuracy"]:.2f} %), grade MAE '
-              f'{r["grade_mae"]:.3f}, val accuracy {r["val_accuracy"]:.2f} '
-              f'%, weight decay {r["weight_decay"]:g}', flush=True)
+              f'{r["majority_accuracy"]:.2f} %), macro-F1 '
+              f'{r["macro_f1"]:.2f} %, grade MAE {r["grade_mae"]:.3f}; val '
+              f'macro-F1 {r["val_macro_f1"]:.2f} %, C {r["C"]:g}', flush=True)
     if args.out:
         atomic_write_text(args.out, json.dumps(rows, indent=2) + '\n')
         print(f'results written to {args.out}')

@@ -142,7 +142,8 @@ class LoadGazeMap(BaseTransform):
                 'results["gaze_map_fallback"]).',
                 logger='current', level=logging.WARNING)
 
-    def _map_path(self, results):
+    def map_path(self, results):
+        """Path of the attention map of ``results`` (a data info)."""
         if 'gaze_map_path' in results:
             return results['gaze_map_path']
         if self.gaze_map_root is None or 'img_path' not in results:
@@ -160,7 +161,7 @@ class LoadGazeMap(BaseTransform):
                         osp.splitext(rel)[0] + self.suffix)
 
     def transform(self, results):
-        path = self._map_path(results)
+        path = self.map_path(results)
         if 'img' not in results:
             raise KeyError(f'{type(self).__name__} needs results["img"] to '
                            'check the map: put it after the image loader.')
