@@ -43,6 +43,25 @@ def test_cached_pixels_and_maps_equal_the_files(tiny_knee_root, tmp_path):
     assert len(files) == 3 and not any(f.endswith('.tmp') for f in files)
 
 
+def test_maps_beyond_float16_range_keep_their_scale(tmp_path):
+    """Maps are stored relative to their maximum, so raw maps with values
+    past float16's largest (65504) come back finite, at their scale."""
+    from conftest import write_tiny_knee_tree
+    root = str(tmp_path / 'data')
+    write_tiny_knee_tree(root, splits=('train', ))
+    for png in (tmp_path / 'data' / 'maps').rglob('*.png'):
+        raw = cv2.imread(str(png), cv2.IMREAD_UNCHANGED).astype(np.float32)
+        np.save(png.with_suffix('.npy'), raw * 10)  # up to 655350
+    plain, cached = (DATASETS.build(dict(
+        type='KneeXrayDataset', data_root=root, split='train',
+        gaze_map_root=os.path.join(root, 'maps'), gaze_map_suffix='.npy',
+        pipeline=LOAD, decoded_cache=cache)) for cache in (
+            None, dict(cache_dir=str(tmp_path / 'cache'))))
+    a, b = plain[0]['gaze_map'], cached[0]['gaze_map']
+    assert a.max() > 65504 and np.isfinite(b).all()
+    np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-3 * a.max())
+
+
 def test_second_dataset_reuses_the_cache(tiny_knee_root, tmp_path,
                                          monkeypatch):
     _dataset(tiny_knee_root, tmp_path)

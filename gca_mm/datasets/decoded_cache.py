@@ -29,7 +29,7 @@ from mmengine.logging import MMLogger
 from ..utils import atomic_open, atomic_write_text
 
 #: bump when the file layout changes
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: default bound of one cache (images + maps), bytes
 DEFAULT_MAX_BYTES = 8 * 1024**3
 
@@ -112,9 +112,9 @@ class DecodedImageCache:
         offset, h, w = self.index['entries'][slot]
         img = np.array(self._images[offset:offset + h * w]).reshape(h, w)
         gaze_map = None
-        if self.has_maps:
+        if self.has_maps:  # stored as map / max: float16 keeps 11 bits
             gaze_map = self._maps[offset:offset + h * w].astype(
-                np.float32).reshape(h, w)
+                np.float32).reshape(h, w) * self.index['map_scales'][slot]
         return img, gaze_map, self.index['map_fallbacks'][slot]
 
     @staticmethod
@@ -170,7 +170,7 @@ class DecodedImageCache:
     def _write(prefix, infos, image_loader, map_loader, max_side, max_bytes):
         logger = MMLogger.get_current_instance()
         logger.info(f'Decoding {len(infos)} images into {prefix}.*')
-        entries, fallbacks, offset = [], [], 0
+        entries, fallbacks, scales, offset = [], [], [], 0
         with atomic_open(prefix + '.images') as fimg, \
                 atomic_open(prefix + '.maps') as fmap:
             for info in infos:
@@ -189,7 +189,11 @@ class DecodedImageCache:
                     results = map_loader(results)
                     fallback = results.get('gaze_map_fallback')
                     gaze_map = _shrink(results['gaze_map'], shape)
-                    fmap.write(gaze_map.astype(np.float16).tobytes())
+                    # relative values: float16 overflows above 65504 (raw
+                    # 16-bit maps), its relative precision does not
+                    scale = float(np.abs(gaze_map).max()) or 1.0
+                    scales.append(scale)
+                    fmap.write((gaze_map / scale).astype(np.float16).tobytes())
                 img = _shrink(np.ascontiguousarray(img), shape)
                 fimg.write(img.tobytes())
                 entries.append([offset, shape[0], shape[1]])
@@ -207,6 +211,7 @@ class DecodedImageCache:
             img_paths=[info['img_path'] for info in infos],
             entries=entries,
             map_fallbacks=fallbacks,
+            map_scales=scales,
             max_side=max_side,
             image_bytes=offset,
             map_bytes=2 * offset if map_loader is not None else 0)
