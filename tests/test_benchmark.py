@@ -122,6 +122,15 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
                                                          'result.json'))
     done_at = osp.getmtime(first)
 
+    partial = subprocess.run(cmd + ['--report-only'], cwd=REPO, env=env,
+                             timeout=300, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    assert partial.returncode == 0, partial.stdout[-3000:]
+    with open(out + '.json') as f:
+        assert {(c['algorithm'], c['arm']) for c in json.load(f)['cells']} \
+            == {('mocov3', 'stock'), ('random', 'reference')}
+    assert not osp.isfile(osp.join(second, 'result.json'))  # ran nothing
+
     rerun = subprocess.run(cmd, cwd=REPO, env=env, timeout=300,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)

@@ -74,6 +74,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--out', default='docs/benchmark',
                         help='prefix of the .md, .json and .png outputs')
+    parser.add_argument('--report-only', action='store_true',
+                        help='write the report from the cells finished so '
+                        'far, run nothing')
     parser.add_argument('--est-seconds-per-epoch', type=float, default=6,
                         help='for the ETA only')
     args = parser.parse_args(argv)
@@ -144,7 +147,8 @@ def write_report(args, argv, results, seconds):
         f'Probe: {settings["probe"]}, at {budget.probe_size} px; test split of '
         f'{floor["test_images"]} images. Seeds: '
         f'{", ".join(map(str, args.seeds))} (every arm of a seed shares '
-        'initialisation and image order).', '',
+        'initialisation and image order; the tables count the seeds each '
+        'row has finished).', '',
         '## Results (mean ± std over seeds)', '', results_table(summary), '',
         majority_line(floor), '',
         '## Pre-trained minus untrained backbone (paired by seed)', '',
@@ -186,7 +190,13 @@ def main(argv=None):
     cells += [(a, arm, s) for s in args.seeds for a in args.algorithms
               for arm in args.arms]
     start = time.time()
-    run_stages([make_stage(*c) for c in cells], title='benchmark')
+    if args.report_only:
+        cells = [c for c in cells if osp.isfile(osp.join(
+            cell_dir(args.work_dir, *c), 'result.json'))]
+        if not cells:
+            raise SystemExit(f'no finished cell in {args.work_dir}')
+    else:
+        run_stages([make_stage(*c) for c in cells], title='benchmark')
     # collect every cell (including those finished by earlier calls)
     results = [cell(*c) for c in cells]
     summary = write_report(args, argv, results, time.time() - start)
