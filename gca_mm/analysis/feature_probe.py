@@ -108,11 +108,10 @@ def feature_probe(train, val, test, num_classes=5, c_grid=C_GRID):
         return ((np.asarray(x, np.float64) - mean) / std).astype(np.float32)
 
     best, val_by_c, clf = None, {}, None
-    x_train = norm(train[0])
+    x_train, x_val = norm(train[0]), norm(val[0])
     for c in sorted(c_grid):
         clf = fit_logistic(x_train, train[1], c, warm=clf)
-        val_scores = grade_scores(clf.predict(norm(val[0])), val[1],
-                                  num_classes)
+        val_scores = grade_scores(clf.predict(x_val), val[1], num_classes)
         val_by_c[c] = val_scores['macro_f1']
         if best is None or val_scores['macro_f1'] > best[0]['macro_f1']:
             best = (val_scores, c, clf)

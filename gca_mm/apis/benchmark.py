@@ -108,8 +108,8 @@ def probe_config(budget, data_root, repo_root, cache_dir=None):
         dataset = probe[loader].dataset
         dataset.data_root = data_root
         set_crop_size(dataset.pipeline, budget.probe_size)
-        if cache_dir:
-            dataset.decoded_cache = dict(cache_dir=cache_dir, max_side=224)
+        if cache_dir and dataset.get('decoded_cache'):
+            dataset.decoded_cache.cache_dir = cache_dir
     return probe
 
 

@@ -39,9 +39,9 @@ def t_interval(values, level=0.95):
     mean = float(values.mean())
     if values.size == 1:
         return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, values.size - 1) *
-                 values.std(ddof=1) / math.sqrt(values.size))
-    return mean, mean - half, mean + half
+    low, high = stats.t.interval(level, values.size - 1, loc=mean,
+                                 scale=stats.sem(values))
+    return mean, float(low), float(high)
 
 
 def _paired(a, b, key):
@@ -147,11 +147,10 @@ def _pm(mean, std, fmt='{:.2f}'):
 
 
 def _interval(mean, low, high, fmt='{:+.2f}'):
-    """``+1.23 [-0.40, +2.86]``; flagged when the interval crosses 0."""
+    """``+1.23 [-0.40, +2.86]``: the mean and its interval."""
     if mean is None:
         return 'n/a'
-    text = f'{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]'
-    return text
+    return f'{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]'
 
 
 def _name(algo):
