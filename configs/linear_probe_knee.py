@@ -5,7 +5,7 @@
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mocov3_knee/epoch_100.pth
 # Protocol after the KL-grading literature (Adam 1e-3, wd 1e-5, cosine);
 # accuracy, macro-F1 and grade MAE, best on val. The benchmark's probe
-# (gca_mm.analysis.feature_probe: logistic regression on frozen features,
+# (gca_mm.experiments.feature_probe: logistic regression on frozen features,
 # L2 chosen on val) uses this config's backbone and test pipeline; how the
 # two agree: docs/cpu_training.md.
 _base_ = [

@@ -22,6 +22,7 @@ from mmpretrain.registry import DATASETS, TRANSFORMS
 from ..apis.gca_config import LOAD_MAP, apply_gca
 from ..datasets.transforms import GazeConditionedAugment
 from ..datasets.transforms.gca_sampling import box_attention, summed_area_table
+from ..utils.config_walk import pipeline_datasets, transform_type
 
 
 class View(NamedTuple):
@@ -35,11 +36,6 @@ class View(NamedTuple):
     attention: float
     pipeline: int
     gca_params: Optional[dict]
-
-
-def _type(t):
-    return str(t.get('type', '')).split('.')[-1] if isinstance(t, dict) \
-        else ''
 
 
 def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
@@ -82,17 +78,19 @@ def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
 
 
 def _training_dataset(cfg):
-    """The innermost dataset dict of ``cfg.train_dataloader`` (wrappers
-    followed)."""
-    dataset = (cfg.get('train_dataloader') or {}).get('dataset')
-    while dataset is not None and 'pipeline' not in dataset \
-            and 'dataset' in dataset:
-        dataset = dataset['dataset']
-    if not dataset or 'pipeline' not in dataset:
-        name = cfg.filename or 'the config'
+    """The training dataset dict of ``cfg`` that has the pipeline
+    (wrappers followed); exactly one is expected."""
+    name = cfg.filename or 'the config'
+    found = pipeline_datasets((cfg.get('train_dataloader') or {}).get(
+        'dataset'), 'train_dataloader.dataset')
+    if not found:
         raise ValueError(f'{name}: train_dataloader.dataset has no pipeline; '
                          'expected a contrastive pre-training config')
-    return dataset
+    if len(found) > 1:
+        raise ValueError(f'{name}: the views of one training dataset are '
+                         f'compared; found {len(found)} with a pipeline '
+                         f'({", ".join(f for f, _ in found)})')
+    return found[0][1]
 
 
 def training_pipeline(cfg):
@@ -105,7 +103,7 @@ def build_view_dataset(cfg):
     images that have an attention map (``require_gaze_map`` for a
     ``KneeXrayDataset`` with ``gaze_map_root``)."""
     dataset = dict(_training_dataset(cfg), pipeline=[])
-    if _type(dataset) == 'KneeXrayDataset':
+    if transform_type(dataset) == 'KneeXrayDataset':
         dataset['decoded_cache'] = None  # the views decode their own images
         if dataset.get('gaze_map_root'):
             dataset['require_gaze_map'] = True
@@ -153,7 +151,8 @@ def compared_views(stock, gca, data_root=None, gaze_map_root=None,
         stock, gca, data_root, gaze_map_root, split, gaze_map_suffix)))
     dataset = build_view_dataset(cfgs['gca'])
     gca_pipeline = training_pipeline(cfgs['gca'])
-    map_loader = next(t for t in gca_pipeline if _type(t) == LOAD_MAP)
+    map_loader = next(t for t in gca_pipeline
+                      if transform_type(t) == LOAD_MAP)
     views = {name: PipelineViews(training_pipeline(cfg), map_loader)
              for name, cfg in cfgs.items()}
     return cfgs, dataset, views
@@ -176,7 +175,7 @@ class PipelineViews:
     """
 
     def __init__(self, pipeline, load_gaze_map=None):
-        types = [_type(t) for t in pipeline]
+        types = [transform_type(t) for t in pipeline]
         if types.count('MultiView') != 1:
             raise ValueError('expected a pipeline with exactly one MultiView, '
                              f'got the steps {types}')
@@ -218,7 +217,9 @@ class PipelineViews:
             results (dict): output of :meth:`load`; not modified.
             index (int): view number.
             sat (ndarray, optional): summed-area table of
-                ``results['gaze_map']``, to reuse across views.
+                ``results['gaze_map']``, to reuse across views. The map may
+                be smaller than the image (``gaze_map_scale_factor``); the
+                attention of the crop box is measured on it exactly.
 
         Returns:
             View: the view and where it comes from.
@@ -244,5 +245,12 @@ class PipelineViews:
             out = view(copy.deepcopy(results))
             params = None
             bbox = (int(left), int(top), int(left + w), int(top + h))
-        return View(out['img'], bbox, float(box_attention(sat, bbox)),
-                    self.pipeline_of[k], params)
+        attention = box_attention(sat, bbox, _scale_factor(results))
+        return View(out['img'], bbox, float(attention), self.pipeline_of[k],
+                    params)
+
+
+def _scale_factor(results):
+    """The map's scale factor relative to the image, None at 1."""
+    factor = results.get('gaze_map_scale_factor')
+    return None if factor is None or tuple(factor) == (1.0, 1.0) else factor
