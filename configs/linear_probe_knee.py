@@ -60,20 +60,16 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='KneeXrayDataset', data_root=data_root, split='train',
                  decoded_cache=decoded_cache, pipeline=train_pipeline))
+# the train loader, in order, on the val split with the test pipeline
 val_dataloader = dict(
+    train_dataloader,
     batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='KneeXrayDataset', data_root=data_root, split='val',
-                 decoded_cache=decoded_cache, pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='KneeXrayDataset', data_root=data_root, split='test',
-                 decoded_cache=decoded_cache, pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'], split='val',
+                 pipeline=test_pipeline))
+# the val loader on the test split
+test_dataloader = dict(val_dataloader,
+                       dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
     dict(type='SingleLabelMetric', items=('f1-score', ), average='macro'),

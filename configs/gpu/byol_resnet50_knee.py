@@ -4,7 +4,6 @@
 #   tools/dist_train.sh configs/gpu/byol_resnet50_knee.py 8 --amp
 # On a CPU use configs/byol_knee.py (docs/cpu_training.md).
 _base_ = ['mmpretrain::byol/byol_resnet50_16xb256-coslr-200e_in1k.py', '../_base_/knee_ssl_gpu.py']
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 
 data_root = _base_.knee_data_root
 data_preprocessor = _base_.knee_data_preprocessor
