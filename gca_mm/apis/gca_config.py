@@ -185,6 +185,21 @@ def apply_gca(cfg, gaze_map_root=None, gaze_map_suffix='.png',
     return cfg
 
 
+def effective_config(cfg, **gca_overrides):
+    """The config as ``GCARunner`` builds it: for a config with
+    ``runner_type='GCARunner'`` (or a ``gca`` dict), ``apply_gca(cfg,
+    **cfg.gca)`` with ``gca_overrides`` on top; any other config unchanged
+    (a copy).
+
+    What ``tools/misc/print_config.py`` prints and
+    ``tools/misc/gca_convert_config.py`` writes.
+    """
+    if cfg.get('runner_type') != 'GCARunner' and 'gca' not in cfg \
+            and not gca_overrides:
+        return Config(copy.deepcopy(cfg.to_dict()), filename=cfg.filename)
+    return apply_gca(cfg, **dict(cfg.get('gca') or {}, **gca_overrides))
+
+
 def _convert_dataset(dataset, field, gca_args, gaze_map_root,
                      gaze_map_suffix, load_gaze_map):
     """Convert one training dataset cfg in place: its views made GCA, a
@@ -214,4 +229,4 @@ def _convert_dataset(dataset, field, gca_args, gaze_map_root,
     return converted
 
 
-__all__ = ['apply_gca', 'GCA_MAP_MAX_SIDE']
+__all__ = ['apply_gca', 'effective_config', 'GCA_MAP_MAX_SIDE']
