@@ -116,6 +116,7 @@ default_hooks = dict(
         interval=5,
         max_keep_ckpts=2,
         save_best='saliency/cc',
-        rule='greater'))
+        rule='greater',
+        backend_args=dict(backend='atomic_local')))  # atomic writes
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -90,5 +90,6 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='accuracy/top1', rule='greater'))
+                    save_best='accuracy/top1', rule='greater',
+                    backend_args=dict(backend='atomic_local')))
 randomness = dict(seed=0)

@@ -77,6 +77,9 @@ knee_train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=knee_max_epochs)
 knee_default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+# checkpoints written atomically (gca_mm's file backend): a run killed while
+# saving keeps its previous checkpoint (docs/reliability.md)
+knee_default_hooks['checkpoint']['backend_args'] = dict(backend='atomic_local')
 knee_randomness = dict(seed=0)
 
 knee_auto_scale_lr = dict(base_batch_size=knee_batch_size)

@@ -12,3 +12,5 @@ train_pipeline = [dict(type='LoadXrayFromFile')] + _base_.train_pipeline[1:]
 train_dataloader = dict(
     dataset=dict(_base_.knee_dataset, pipeline=train_pipeline),
     **_base_.knee_loader)
+# checkpoints written atomically (gca_mm's file backend)
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

@@ -19,7 +19,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.datasets.transforms import RandomResizedCrop
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from ..apis.gca_config import LOAD_MAP, apply_gca
+from ..apis.gca_config import LOAD_MAP, effective_config
 from ..datasets.transforms import GazeConditionedAugment
 from ..datasets.transforms.gca_sampling import box_attention, summed_area_table
 from ..utils.config_walk import pipeline_datasets, transform_type
@@ -43,8 +43,8 @@ def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
     """The stock config and the effective GCA config, as the runners see
     them.
 
-    ``gca`` is made effective like ``GCARunner`` does:
-    ``apply_gca(cfg, **cfg.gca)``, with ``gaze_map_root`` and
+    ``gca`` is made effective like ``GCARunner`` does
+    (:func:`gca_mm.apis.effective_config`), with ``gaze_map_root`` and
     ``gaze_map_suffix`` (if given) replacing the config's. ``data_root``
     and ``split`` (if given) replace those of both training datasets.
 
@@ -62,12 +62,12 @@ def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
     """
     stock = stock if isinstance(stock, Config) else Config.fromfile(stock)
     gca = gca if isinstance(gca, Config) else Config.fromfile(gca)
-    gca_args = dict(gca.get('gca') or {})
+    overrides = {}
     if gaze_map_root is not None:
-        gca_args['gaze_map_root'] = gaze_map_root
+        overrides['gaze_map_root'] = gaze_map_root
     if gaze_map_suffix is not None:
-        gca_args['gaze_map_suffix'] = gaze_map_suffix
-    gca = apply_gca(gca, **gca_args)
+        overrides['gaze_map_suffix'] = gaze_map_suffix
+    gca = effective_config(gca, **overrides)
     for cfg in (stock, gca):
         dataset = _training_dataset(cfg)
         if data_root is not None:
