@@ -34,9 +34,10 @@ def test_cached_pixels_and_maps_equal_the_files(tiny_knee_root, tmp_path):
         a, b = plain[i], cached[i]
         np.testing.assert_array_equal(a['img'], b['img'])
         assert b['img'].shape == (64, 64, 3) and b['img'].dtype == np.uint8
-        # maps are stored as float16: 3 significant digits
+        # maps are stored with 16 bits relative to their maximum
         np.testing.assert_allclose(a['gaze_map'], b['gaze_map'], rtol=1e-3,
                                    atol=1e-4)
+        assert b['gaze_map_scale_factor'] == (1.0, 1.0)
         assert b['gaze_map_fallback'] is None
     assert 'Decoded cache' in repr(cached)
     files = sorted(os.listdir(tmp_path))
@@ -100,6 +101,21 @@ def test_max_side_shrinks_images_and_maps(tiny_knee_root, tmp_path):
     assert shrink_side((100, 50), 25) == (50, 25)
     assert shrink_side((100, 50), 80) == (100, 50)  # never enlarges
     assert shrink_side((100, 50), None) == (100, 50)
+
+
+def test_bounded_maps_are_kept_at_their_resolution(tiny_knee_root,
+                                                   tmp_path):
+    """A map LoadGazeMap keeps below the image's resolution is cached at
+    that resolution, with the scale factor that maps GCA's boxes onto it."""
+    load = [dict(type='LoadXrayFromFile'),
+            dict(type='LoadGazeMap', max_side=16)]
+    plain = _dataset(tiny_knee_root, pipeline=load)[0]
+    cached = _dataset(tiny_knee_root, tmp_path, pipeline=load)[0]
+    assert cached['img'].shape == (64, 64, 3)
+    assert cached['gaze_map'].shape == plain['gaze_map'].shape == (16, 16)
+    assert cached['gaze_map_scale_factor'] == (0.25, 0.25)
+    np.testing.assert_allclose(cached['gaze_map'], plain['gaze_map'],
+                               rtol=1e-3, atol=1e-4)
 
 
 def test_memory_bound_and_bad_settings_are_refused(tiny_knee_root,

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from gca_mm.datasets.transforms.gca_sampling import (
-    box_attention, box_mass, crop_candidates, erase_candidates,
-    sample_attention_crop, sample_attention_erase, select_erase,
-    summed_area_table)
+    SharedSummedAreaTable, box_attention, box_mass, crop_candidates,
+    erase_candidates, sample_attention_crop, sample_attention_erase,
+    select_erase, summed_area_table)
 
 H, W = 24, 32  # non-square on purpose: catches x/y mix-ups
 
@@ -257,3 +257,35 @@ def test_erase_rejects_bad_arguments(kwargs, match):
     m = MAPS['blob']
     with pytest.raises(ValueError, match=match):
         sample_attention_erase(summed_area_table(m), m.shape, **kwargs)
+
+
+def test_box_mass_on_a_coarser_map_is_the_exact_integral():
+    """Boxes in image pixels on a map at a quarter of the resolution: the
+    mass of the map, constant over each of its pixels, inside the box."""
+    rs = np.random.RandomState(1)
+    small = rs.rand(6, 8).astype(np.float32)
+    full = np.kron(small, np.ones((4, 4), np.float32))  # the image's pixels
+    sat = summed_area_table(small)
+    boxes = []
+    for _ in range(100):
+        x1, x2 = sorted(rs.choice(33, 2, replace=False))
+        y1, y2 = sorted(rs.choice(25, 2, replace=False))
+        boxes.append((x1, y1, x2, y2))
+    masses = box_mass(sat, np.array(boxes), scale_factor=(0.25, 0.25)) * 16
+    direct = [full[y1:y2, x1:x2].sum(dtype=np.float64)
+              for x1, y1, x2, y2 in boxes]
+    np.testing.assert_allclose(masses, direct, rtol=1e-9)
+
+
+def test_shared_table_is_computed_once_and_only_for_its_map():
+    import copy
+    m = MAPS['blob']  # not symmetric: a flip changes it
+    shared = SharedSummedAreaTable(m)
+    assert copy.deepcopy(shared) is shared  # MultiView's copies share it
+    table = shared.get(copy.deepcopy(m))
+    np.testing.assert_array_equal(table, summed_area_table(m))
+    assert shared.get(m.copy()) is table  # not recomputed
+    flipped = np.ascontiguousarray(m[:, ::-1])
+    other = shared.get(flipped)  # a map changed before GCA
+    assert other is not table
+    np.testing.assert_array_equal(other, summed_area_table(flipped))

@@ -5,7 +5,8 @@ model's training step on a CPU. :class:`DecodedImageCache` decodes each
 image of a dataset once, with the dataset's own loading transforms,
 optionally shrinks it so that its shorter side is at most ``max_side``, and
 stores the pixels in one flat file beside the work dir (and the attention
-maps, float16, in a second; a map is kept at its own resolution when that
+maps, 16-bit relative to their maximum, in a second; a map is kept at its
+own resolution when that
 is lower than the cached image's, as ``LoadGazeMap(max_side=...)`` gives
 it). Every process that reads it, dataloader
 workers included, maps the same file: the pages live once in the OS page
@@ -32,7 +33,7 @@ from ..utils import atomic_open, atomic_write_text
 from .transforms.gca_functional import shrink_side
 
 #: bump when the file layout changes
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: default bound of one cache (images + maps), bytes
 DEFAULT_MAX_BYTES = 8 * 1024**3
 
@@ -54,7 +55,8 @@ def _shrink(array, shape):
 
 class DecodedImageCache:
     """A dataset's decoded grey images (uint8) and, optionally, attention
-    maps (float16), memory-mapped.
+    maps (uint16, relative to each map's maximum: 16 bits like the maps'
+    PNG files, and a fast conversion back to float32), memory-mapped.
 
     Build or open one with :meth:`build`; read with :meth:`get`.
 
@@ -86,7 +88,7 @@ class DecodedImageCache:
         if self._images is None:
             self._images = np.memmap(self.prefix + '.images', np.uint8, 'r')
             if self.has_maps:
-                self._maps = np.memmap(self.prefix + '.maps', np.float16,
+                self._maps = np.memmap(self.prefix + '.maps', np.uint16,
                                        'r')
 
     def get(self, img_path):
@@ -106,10 +108,12 @@ class DecodedImageCache:
         offset, h, w = self.index['entries'][slot]
         img = np.array(self._images[offset:offset + h * w]).reshape(h, w)
         gaze_map = None
-        if self.has_maps:  # stored as map / max: float16 keeps 11 bits
+        if self.has_maps:  # stored as round(map / max * 65535)
             offset, h, w = self.index['map_entries'][slot]
-            gaze_map = self._maps[offset:offset + h * w].astype(
-                np.float32).reshape(h, w) * self.index['map_scales'][slot]
+            gaze_map = np.multiply(
+                self._maps[offset:offset + h * w].reshape(h, w),
+                np.float32(self.index['map_scales'][slot] / 65535),
+                dtype=np.float32)
         return img, gaze_map, self.index['map_fallbacks'][slot]
 
     @staticmethod
@@ -187,11 +191,11 @@ class DecodedImageCache:
                     gaze_map = results['gaze_map']
                     if min(gaze_map.shape) > min(shape):  # not above the image
                         gaze_map = _shrink(gaze_map, shape)
-                    # relative values: float16 overflows above 65504 (raw
-                    # 16-bit maps), its relative precision does not
+                    # relative to the maximum (any raw range fits), 16 bits
                     scale = float(np.abs(gaze_map).max()) or 1.0
                     scales.append(scale)
-                    fmap.write((gaze_map / scale).astype(np.float16).tobytes())
+                    fmap.write(np.rint(gaze_map * (65535 / scale)).astype(
+                        np.uint16).tobytes())
                     map_entries.append([map_offset, *gaze_map.shape])
                     map_offset += gaze_map.size
                 img = _shrink(np.ascontiguousarray(img), shape)

@@ -1,5 +1,6 @@
 """Throughput of data pipelines, measured so that their ratio is robust to
-the machine's load."""
+the machine's load: in CPU time of the measuring thread, in interleaved
+rounds."""
 import copy
 import random
 import time
@@ -27,9 +28,12 @@ def pipeline_throughput(pipelines, data_infos, rounds=5, warmup=1, seed=0):
     the machine's load affects all of them alike; a short burst of load
     still hits one pass, which the per-round rates show. Each pipeline runs
     a whole pass on its own, with its own data in the caches. Everything
-    runs in this process on one thread (OpenCV and torch set to 1 thread, as in a
-    dataloader worker; restored afterwards); each call gets a deep copy of
-    the data info, as a dataset does. Before each pass ``numpy`` and
+    runs in this process on one thread (OpenCV and torch set to 1 thread, as
+    in a dataloader worker; restored afterwards) and is timed in that
+    thread's CPU time (``time.thread_time``): what a dataloader worker
+    spends per image, without the time other processes of a shared machine
+    take from it. Each call gets a deep copy of the data info, as a dataset
+    does. Before each pass ``numpy`` and
     ``random`` are seeded with ``seed + round``. The steps of a pipeline
     with a ``transforms`` list (a ``Compose``) are run one after the other,
     as ``Compose`` does, and timed each.
@@ -61,7 +65,7 @@ def pipeline_throughput(pipelines, data_infos, rounds=5, warmup=1, seed=0):
     seconds = {name: [0.0] * rounds for name in names}
     steps = {name: _steps(p) for name, p in pipelines.items()}
     step_seconds = {name: [0.0] * len(steps[name]) for name in names}
-    clock = time.perf_counter
+    clock = time.thread_time
 
     def run(name, info, timed):
         start = clock()

@@ -3,6 +3,8 @@ import cv2
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from .gca_sampling import SharedSummedAreaTable
+
 
 @TRANSFORMS.register_module()
 class LoadFromDecodedCache(BaseTransform):
@@ -25,6 +27,7 @@ class LoadFromDecodedCache(BaseTransform):
     - gaze_map (when the cache holds maps; validated when the cache was
       built, as ``LoadGazeMap`` does)
     - gaze_map_scale_factor (when the cache holds maps; see ``LoadGazeMap``)
+    - gaze_map_sat (when the cache holds maps; see ``LoadGazeMap``)
     - gaze_map_fallback (when the cache holds maps)
 
     Args:
@@ -52,6 +55,7 @@ class LoadFromDecodedCache(BaseTransform):
             results['gaze_map_scale_factor'] = (
                 gaze_map.shape[1] / img.shape[1],
                 gaze_map.shape[0] / img.shape[0])
+            results['gaze_map_sat'] = SharedSummedAreaTable(gaze_map)
             results['gaze_map_fallback'] = fallback
         return results
 

@@ -13,6 +13,7 @@ from mmpretrain.registry import TRANSFORMS
 
 from ...utils.map_path import gaze_map_path
 from .gca_functional import resize_map, shrink_side
+from .gca_sampling import SharedSummedAreaTable
 
 _POLICIES = dict(on_missing=('error', 'uniform'),
                  on_invalid=('error', 'uniform'),
@@ -67,6 +68,8 @@ class LoadGazeMap(BaseTransform):
     - gaze_map (float32; the image's HxW, or smaller with ``max_side``)
     - gaze_map_scale_factor (``(w_scale, h_scale)``, map pixels per image
       pixel; ``(1.0, 1.0)`` for a map at the image's size)
+    - gaze_map_sat (its summed-area table, computed when GCA first needs it
+      and shared by the views of the image)
     - gaze_map_fallback (None, or 'missing' / 'invalid' / 'shape_mismatch')
 
     Args:
@@ -197,6 +200,7 @@ class LoadGazeMap(BaseTransform):
         results['gaze_map'] = gaze_map
         results['gaze_map_scale_factor'] = (gaze_map.shape[1] / w,
                                             gaze_map.shape[0] / h)
+        results['gaze_map_sat'] = SharedSummedAreaTable(gaze_map)
         return results
 
     def transform(self, results):

@@ -8,10 +8,9 @@ from mmengine.utils import deprecated_api_warning
 from mmpretrain.registry import TRANSFORMS
 
 from .gca_functional import crop_resize, dim, erase, hflip, rotate
-from .gca_sampling import (check_count, check_interval, check_range,
-                           erase_candidates, map_scale_factor,
-                           sample_attention_crop, select_erase,
-                           summed_area_table)
+from .gca_sampling import (attention_crop, check_count, check_interval,
+                           check_range, erase_boxes, map_scale_factor,
+                           select_erase, summed_area_table)
 
 _INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
 #: argument names of earlier versions -> the names of mmpretrain's
@@ -67,6 +66,8 @@ class GazeConditionedAugment(BaseTransform):
       ``gaze_map_scale_factor``; see ``LoadGazeMap``)
     - gaze_map_scale_factor (optional, ``(w_scale, h_scale)``: map pixels
       per image pixel; absent: the map has the image's size)
+    - gaze_map_sat (optional: the map's summed-area table, shared by the
+      views of one image; see ``SharedSummedAreaTable``)
 
     **Modified Keys:**
 
@@ -74,6 +75,7 @@ class GazeConditionedAugment(BaseTransform):
     - img_shape
     - gaze_map (the view's map: the new img's HxW)
     - gaze_map_scale_factor (``(1.0, 1.0)``, when present)
+    - gaze_map_sat (removed: it belongs to the input map)
 
     **Added Keys:**
 
@@ -228,7 +230,7 @@ class GazeConditionedAugment(BaseTransform):
         """
         rng = np.random
         if rng.rand() < self.crop_prob:
-            crop = sample_attention_crop(
+            crop = attention_crop(
                 sat, img_shape, self.crop_ratio_range,
                 self.aspect_ratio_range, self.min_attention,
                 self.crop_max_tries, self.crop_fallback, rng, scale_factor)
@@ -238,14 +240,14 @@ class GazeConditionedAugment(BaseTransform):
         angle = 0.0
         if rng.rand() < self.rotate_prob:
             angle = float(rng.uniform(-self.max_angle, self.max_angle))
-        erase_boxes = None
+        erase = None
         if rng.rand() < self.erase_prob:
-            erase_boxes = erase_candidates(
+            erase = erase_boxes(
                 self.scale, self.erase_area, self.erase_ratio,
                 self.erase_min_side, self.erase_max_tries, rng)
         dim_view = bool(rng.rand() < self.dim_prob)
         return dict(crop=crop, flip=flip, angle=angle,
-                    erase_boxes=erase_boxes, dim=dim_view)
+                    erase_boxes=erase, dim=dim_view)
 
     def _inputs(self, results):
         """The image, its map, the map's scale factor (None: the image's
@@ -280,7 +282,9 @@ class GazeConditionedAugment(BaseTransform):
                 "'resize').")
         if scale_factor is not None:  # exactly the shapes' ratio
             scale_factor = map_scale_factor(gaze_map.shape, img.shape)
-        sat = summed_area_table(gaze_map)
+        shared = results.get('gaze_map_sat')
+        sat = shared.get(gaze_map) if shared is not None else \
+            summed_area_table(gaze_map)
         total = sat[-1, -1]
         if not (np.isfinite(total) and total > 0):
             raise ValueError(
@@ -319,6 +323,7 @@ class GazeConditionedAugment(BaseTransform):
         results['gaze_map'] = gaze_map
         if 'gaze_map_scale_factor' in results:
             results['gaze_map_scale_factor'] = (1.0, 1.0)
+        results.pop('gaze_map_sat', None)
         results['gca_params'] = dict(
             crop=crop is not None,
             crop_bbox=bbox,

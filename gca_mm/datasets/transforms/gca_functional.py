@@ -13,6 +13,7 @@ import math
 import cv2
 import mmcv
 import numpy as np
+from mmcv.image.geometric import cv2_interp_codes
 
 from .gca_sampling import sat_at, summed_area_table
 
@@ -96,10 +97,16 @@ def rotate(img, gaze_map, angle, interpolation='bilinear'):
     """Rotate the image and the map by ``angle`` degrees (positive is
     clockwise, as in ``mmcv.imrotate``) about the image centre, keeping the
     size; uncovered pixels become 0 in both."""
-    img = mmcv.imrotate(img, angle, border_value=0,
-                        interpolation=interpolation)
-    gaze_map = mmcv.imrotate(gaze_map, angle, border_value=0,
-                             interpolation='bilinear')
+    h, w = img.shape[:2]
+    # mmcv.imrotate's matrix, built once for both
+    matrix = cv2.getRotationMatrix2D(((w - 1) * 0.5, (h - 1) * 0.5), -angle,
+                                     1.0)
+    img = cv2.warpAffine(img, matrix, (w, h),
+                         flags=cv2_interp_codes[interpolation],
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    gaze_map = cv2.warpAffine(gaze_map, matrix, (w, h),
+                              flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return img, gaze_map
 
 

@@ -81,6 +81,48 @@ def sat_at(sat, x, y):
             tx * ty * (s11 - s01 - s10 + s00))
 
 
+class SharedSummedAreaTable:
+    """The summed-area table of an attention map, computed on first use and
+    shared by every copy of the results it is stored in: ``deepcopy``
+    returns the object itself, so the views ``MultiView`` makes of one image
+    (each from a deep copy of its results) compute the table once.
+
+    ``LoadGazeMap`` puts one in ``results['gaze_map_sat']``. A transform
+    may still replace the map before GCA (a flip, a rotation, a resize):
+    :meth:`get` hands out the shared table only for a copy of the map it
+    was made from (same shape, same values on a grid of about 32 x 32
+    pixels, which such transforms change), and otherwise the table of the
+    map given.
+    """
+
+    def __init__(self, gaze_map):
+        self._map = gaze_map
+        self._table = None
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def get(self, gaze_map):
+        """Summed-area table of ``gaze_map`` (float64, (H+1, W+1))."""
+        if self._table is None:
+            self._table = summed_area_table(self._map)
+            self._table.flags.writeable = False
+        table = self._table
+        if gaze_map is self._map:
+            return table
+        if gaze_map.shape != self._map.shape:
+            return summed_area_table(gaze_map)
+        step = max(1, min(gaze_map.shape) // 32)
+        if not np.array_equal(gaze_map[::step, ::step],
+                              self._map[::step, ::step]):
+            return summed_area_table(gaze_map)
+        return table
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(map shape {self._map.shape}, '
+                f'{"computed" if self._table is not None else "not yet"})')
+
+
 def box_mass(sat, boxes, scale_factor=None):
     """Mass inside box(es) ``(..., 4)`` of the map behind ``sat``, in O(1)
     per box. Boxes are in the map's pixels, or, with ``scale_factor``
@@ -185,11 +227,11 @@ def _crop_boxes(u, shape, scale, ratio):
     h, w = shape[:2]
     cw, ch, fx, fy = _box_sides(u, shape, scale, ratio)
     valid = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
-    x1 = _offsets(fx, cw, w)
-    y1 = _offsets(fy, ch, h)
-    boxes = np.stack(
-        [x1, y1, np.minimum(x1 + cw, w),
-         np.minimum(y1 + ch, h)], axis=1).astype(np.int64)
+    boxes = np.empty((len(cw), 4), np.int64)
+    boxes[:, 0] = x1 = _offsets(fx, cw, w)
+    boxes[:, 1] = y1 = _offsets(fy, ch, h)
+    boxes[:, 2] = np.minimum(x1 + cw, w)
+    boxes[:, 3] = np.minimum(y1 + ch, h)
     return boxes, valid
 
 
@@ -223,7 +265,7 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
         ``tries`` (candidates examined: index of the accepted one + 1, or
         ``max_tries``), ``qualified`` (a sampled candidate met the threshold).
     """
-    h, w = _sat_shape(sat, shape, scale_factor)
+    _sat_shape(sat, shape, scale_factor)
     check_interval('min_attention', min_attention, 0, 1, low_open=True)
     check_count('max_tries', max_tries)
     if fallback not in ('best', 'full'):
@@ -231,20 +273,28 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
                          f'{fallback!r}')
     check_range('scale', scale, 0, 1, low_open=True)
     check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
+    return attention_crop(sat, shape, scale, ratio, min_attention, max_tries,
+                          fallback, rng, scale_factor)
+
+
+def attention_crop(sat, shape, scale, ratio, min_attention, max_tries,
+                   fallback, rng, scale_factor=None):
+    """:func:`sample_attention_crop` without checking its arguments, for
+    callers that checked them once (``GazeConditionedAugment``)."""
+    h, w = shape[:2]
     # the draws of crop_candidates(shape, scale, ratio, max_tries, rng)
     boxes, valid = _crop_boxes(rng.uniform(0.0, 1.0, (4, max_tries)), shape,
                                scale, ratio)
-    attention = np.where(valid, box_attention(sat, boxes, scale_factor),
-                         -1.0)
-    ok = attention >= min_attention
-    if ok.any():
-        i = int(np.argmax(ok))
-        return dict(bbox=tuple(int(v) for v in boxes[i]),
+    attention = box_mass(sat, boxes, scale_factor) / total_mass(sat)
+    attention[~valid] = -1.0
+    i = int(np.argmax(attention >= min_attention))
+    if attention[i] >= min_attention:
+        return dict(bbox=tuple(boxes[i].tolist()),
                     attention=float(attention[i]), tries=i + 1,
                     qualified=True)
     if fallback == 'best' and valid.any():
         i = int(np.argmax(attention))
-        return dict(bbox=tuple(int(v) for v in boxes[i]),
+        return dict(bbox=tuple(boxes[i].tolist()),
                     attention=float(attention[i]), tries=max_tries,
                     qualified=False)
     return dict(bbox=(0, 0, w, h), attention=1.0, tries=max_tries,
@@ -270,6 +320,12 @@ def erase_candidates(shape, area=(0.02, 0.2), ratio=(0.3, 3.3), min_side=0.1,
     check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
     check_interval('min_side', min_side, 0, 1)
     check_count('num', num)
+    return erase_boxes(shape, area, ratio, min_side, num, rng)
+
+
+def erase_boxes(shape, area, ratio, min_side, num, rng):
+    """:func:`erase_candidates` without checking its arguments."""
+    h, w = shape[:2]
     side = max(1, int(round(min_side * min(h, w))))
     eh, ew, fx, fy = _draw_boxes(rng, shape, area, ratio, num)
     eh = np.clip(eh, min(side, h), h)
