@@ -373,8 +373,8 @@ def test_backend_resizes_the_crop_like_mmcv(backend):
 def test_bounded_map_measures_crops_exactly():
     """A map at a quarter of the image's resolution: every crop keeps the
     same attention as on the full-resolution map it stands for (each map
-    pixel constant over its 4 x 4 image pixels), and the view's map is
-    that map's mean over each view pixel."""
+    pixel constant over its 4 x 4 image pixels), and the view's map is that
+    map resampled over the crop box."""
     small = blobs(shape=(12, 16), centres=((5, 3), (12, 8)), sigma=1.5)
     full = np.kron(small, np.ones((4, 4), np.float32))
     img = results_for(full)['img']
@@ -392,14 +392,14 @@ def test_bounded_map_measures_crops_exactly():
         np.testing.assert_array_equal(a['img'], b['img'])
         assert b['gaze_map'].shape == (30, 40)
         assert b['gaze_map_scale_factor'] == (1.0, 1.0)
-        # the view map is the full map's mean over each view pixel
+        # the view map: the box of the map, resampled (bilinear)
         x1, y1, x2, y2 = b['gca_params']['crop_bbox']
         view_mass = b['gaze_map'].sum(dtype=np.float64) * (
             (x2 - x1) * (y2 - y1) / (30 * 40))
         assert view_mass == pytest.approx(
-            full[y1:y2, x1:x2].sum(dtype=np.float64), rel=1e-4)
+            full[y1:y2, x1:x2].sum(dtype=np.float64), rel=0.1)
         assert np.corrcoef(a['gaze_map'].ravel(),
-                           b['gaze_map'].ravel())[0, 1] > 0.97
+                           b['gaze_map'].ravel())[0, 1] > 0.95
 
 
 def test_bounded_map_must_cover_the_image():

@@ -7,14 +7,20 @@ the size of a knee DICOM (2048 x 2560), in one run.
 Each pipeline is the training dataset's, as the Runner builds it from the
 configs (``--stock`` and the effective ``--gca``: decoded images in memory,
 ``LoadFromDecodedCache``, both views, ``PackInputs``), timed on the same
-images with :func:`gca_mm.experiments.pipeline_throughput` (one thread,
-interleaved rounds). At DICOM size the demo's first ``--dicom-images``
-images and their maps are upscaled to 2560 x 2048 (H x W) and cached at full
-resolution, as ``configs/gpu/`` do (``decoded_cache.max_side=None``); the GCA
-pipeline is timed with its map bounded as ``apply_gca`` sets it and, for
-comparison, with the map at full resolution (``LoadGazeMap(max_side=None)``).
+images with :func:`gca_mm.experiments.pipeline_throughput` (one thread, its
+CPU time, interleaved rounds). Rows:
+
+- ``demo``: the demo's images (224 px) as the configs train on them;
+- ``demo, from files``: the same pipelines decoding the PNG files for every
+  sample (no decoded cache), as ``tools/analysis/view_stats.py`` times them;
+- ``DICOM size``: the first ``--dicom-images`` images and their maps
+  upscaled to 2560 x 2048 (H x W) and cached at full resolution, as
+  ``configs/gpu/`` do (``decoded_cache.max_side=None``); the GCA pipeline
+  is also timed with its map at full resolution
+  (``LoadGazeMap(max_side=None)``) to show what the bounded map saves.
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -45,6 +51,8 @@ def parse_args(argv=None):
     p.add_argument('--images', type=int, default=30,
                    help='demo-size images timed')
     p.add_argument('--rounds', type=int, default=20)
+    p.add_argument('--no-files', action='store_true',
+                   help='skip the demo pipelines that decode the files')
     p.add_argument('--dicom-images', type=int, default=6,
                    help='DICOM-size images timed (0: skip)')
     p.add_argument('--dicom-rounds', type=int, default=6)
@@ -59,12 +67,14 @@ def _dataset(cfg, data_root, gaze_map_root, num, cache_dir, max_side='keep',
              map_max_side='keep'):
     """The training dataset of ``cfg`` as the Runner builds it, on the
     first ``num`` images that have a map (the same images for every
-    config)."""
+    config); ``cache_dir=None``: without its decoded cache."""
     dataset = dict(cfg.train_dataloader.dataset)
     dataset.update(data_root=data_root, gaze_map_root=gaze_map_root,
                    require_gaze_map=True, indices=num)
     cache = dataset.get('decoded_cache')
-    if cache:
+    if cache_dir is None:
+        dataset['decoded_cache'] = None
+    elif cache:
         cache = dict(cache, cache_dir=cache_dir)
         if max_side != 'keep':
             cache['max_side'] = max_side
@@ -97,11 +107,11 @@ def _time(datasets, rounds, seed):
     if 'gca_full_map' in datasets:
         result['gca_full_map_over_stock'] = speed_ratio(
             result, 'gca_full_map', 'stock')
-    shapes = datasets['gca'].pipeline.transforms[0].cache.get(
-        infos[0]['img_path'])
-    result['image_shape'] = list(shapes[0].shape)
-    result['map_shape'] = list(shapes[1].shape) if shapes[1] is not None \
-        else None
+    loaded = datasets['gca'].pipeline.transforms[0](copy.deepcopy(infos[0]))
+    if 'gaze_map' not in loaded:  # LoadXrayFromFile, then LoadGazeMap
+        loaded = datasets['gca'].pipeline.transforms[1](loaded)
+    result['image_shape'] = list(loaded['img'].shape[:2])
+    result['map_shape'] = list(loaded['gaze_map'].shape)
     return result
 
 
@@ -155,6 +165,10 @@ def main(argv=None):
     demo = {name: _dataset(cfg, args.data_root, maps, args.images, cache)
             for name, cfg in cfgs.items()}
     report['demo'] = _time(demo, args.rounds, args.seed)
+    if not args.no_files:
+        files = {name: _dataset(cfg, args.data_root, maps, args.images, None)
+                 for name, cfg in cfgs.items()}
+        report['demo_from_files'] = _time(files, args.rounds, args.seed)
     if args.dicom_images:
         root, dicom_maps = write_dicom_size(
             demo['gca'], osp.join(args.work_dir, 'dicom_size'),
@@ -170,6 +184,8 @@ def main(argv=None):
     print(f'{"":<22}{"image":>13}{"stock":>9}{"gca":>9}{"gca/stock":>10}'
           f'{"median":>10}')
     print(format_row('demo', report['demo']))
+    if 'demo_from_files' in report:
+        print(format_row('demo, from files', report['demo_from_files']))
     if 'dicom' in report:
         print(format_row('DICOM size', report['dicom']))
     print('img/s per pipeline, one thread; median: of the per-round ratios; '

@@ -301,7 +301,7 @@ class GazeConditionedAugment(BaseTransform):
         bbox = crop['bbox'] if crop else (0, 0, img.shape[1], img.shape[0])
         img, gaze_map = crop_resize(img, gaze_map, bbox, self.scale[::-1],
                                     self.interpolation, self.backend,
-                                    scale_factor, sat)
+                                    scale_factor)
         if params['flip']:
             img, gaze_map = hflip(img, gaze_map)
         if params['angle']:

@@ -15,7 +15,6 @@ import mmcv
 import numpy as np
 from mmcv.image.geometric import cv2_interp_codes
 
-from .gca_sampling import sat_at, summed_area_table
 
 
 def shrink_side(shape, max_side):
@@ -43,25 +42,34 @@ def resize_map(gaze_map, size):
     return gaze_map
 
 
-def resample_box(sat, bbox, scale_factor, size):
-    """The map behind the summed-area table ``sat`` over ``bbox`` (x1, y1,
-    x2, y2 in the pixels of an image the map covers at ``scale_factor``
-    ``(w_scale, h_scale)``), resampled to ``size`` (w, h): each output pixel
-    is the map's exact mean over its footprint (the map constant over each
-    of its pixels), float32."""
+def resample_box(gaze_map, bbox, scale_factor, size):
+    """The map over ``bbox`` (x1, y1, x2, y2 in the pixels of an image the
+    map covers at ``scale_factor`` ``(w_scale, h_scale)``, map pixels per
+    image pixel), resampled to ``size`` (w, h).
+
+    Each output pixel samples the map bilinearly at its centre (exact
+    sub-pixel alignment with the image crop) when the box shrinks by at
+    most 2x; a box that shrinks more is cropped on whole map pixels and
+    resized with :func:`resize_map` (alignment within one map pixel)."""
     out_w, out_h = (int(s) for s in size)
     x1, y1, x2, y2 = bbox
     fw, fh = scale_factor
-    xs = (x1 + (x2 - x1) * np.arange(out_w + 1) / out_w) * fw
-    ys = (y1 + (y2 - y1) * np.arange(out_h + 1) / out_h) * fh
-    corners = sat_at(sat, xs[None, :], ys[:, None])
-    mass = np.diff(np.diff(corners, axis=0), axis=1)
-    area = (x2 - x1) * fw / out_w * ((y2 - y1) * fh / out_h)
-    return np.maximum(mass / area, 0).astype(np.float32)
+    sx, sy = (x2 - x1) * fw / out_w, (y2 - y1) * fh / out_h
+    if max(sx, sy) <= 2:
+        matrix = np.array([[sx, 0, x1 * fw + 0.5 * sx - 0.5],
+                           [0, sy, y1 * fh + 0.5 * sy - 0.5]])
+        return cv2.warpAffine(gaze_map, matrix, (out_w, out_h),
+                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REPLICATE)
+    mh, mw = gaze_map.shape
+    mx1, my1 = min(int(x1 * fw), mw - 1), min(int(y1 * fh), mh - 1)
+    mx2 = max(min(math.ceil(x2 * fw), mw), mx1 + 1)
+    my2 = max(min(math.ceil(y2 * fh), mh), my1 + 1)
+    return resize_map(gaze_map[my1:my2, mx1:mx2], (out_w, out_h))
 
 
 def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
-                backend='cv2', scale_factor=None, sat=None):
+                backend='cv2', scale_factor=None):
     """Crop ``bbox`` (x1, y1, x2, y2, inclusive-exclusive, image pixels)
     from the image and the map and resize both to ``size`` (w, h).
 
@@ -69,8 +77,7 @@ def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
     the image's size (``scale_factor`` None) is cropped and resized with
     :func:`resize_map`; a map of another resolution (``scale_factor``
     ``(w_scale, h_scale)``, map pixels per image pixel) is resampled over
-    the box with :func:`resample_box` from its summed-area table ``sat``
-    (computed when not given)."""
+    the box with :func:`resample_box`."""
     x1, y1, x2, y2 = bbox
     h, w = img.shape[:2]
     if not (0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h):
@@ -82,9 +89,7 @@ def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
     if scale_factor is None:
         gaze_map = resize_map(gaze_map[y1:y2, x1:x2], size)
     else:
-        if sat is None:
-            sat = summed_area_table(gaze_map)
-        gaze_map = resample_box(sat, bbox, scale_factor, size)
+        gaze_map = resample_box(gaze_map, bbox, scale_factor, size)
     return img, np.ascontiguousarray(gaze_map)
 
 
