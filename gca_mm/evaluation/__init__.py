@@ -1,6 +1,6 @@
-from .grade_metric import GradeMAE
 from .saliency_functional import auc_judd, cc, fixation_mask, kld, nss, sim
-from .saliency_metric import SaliencyMetric, rescale_fixations, score_saliency
+from .metrics import (GradeMAE, SaliencyMetric, rescale_fixations,
+                      score_saliency)
 from .saliency_baselines import (center_bias_map, evaluate_saliency_baselines,
                                  fit_center_sigma, mean_gaze_map,
                                  score_baseline)

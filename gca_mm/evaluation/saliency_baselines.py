@@ -14,7 +14,7 @@ from mmpretrain.registry import DATASETS
 from gca_mm.datasets.transforms.gca_functional import resize_map
 from gca_mm.gaze.heatmap import to_unit_map
 
-from .saliency_metric import SaliencyMetric, _to_numpy
+from .metrics.saliency_metric import SaliencyMetric, _to_numpy
 
 # Centre-bias sigmas (fractions of each image side) tried on the train maps.
 DEFAULT_CENTER_SIGMAS = tuple(np.round(np.arange(0.05, 0.501, 0.025), 3))

@@ -2,7 +2,7 @@
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..apis.gca_config import effective_config
+from ...apis.gca_config import effective_config
 
 
 @RUNNERS.register_module()

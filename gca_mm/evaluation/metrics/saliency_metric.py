@@ -12,7 +12,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from .saliency_functional import auc_judd, cc, fixation_mask, kld, nss, sim
+from ..saliency_functional import auc_judd, cc, fixation_mask, kld, nss, sim
 
 MAP_METRICS = ('cc', 'kld', 'sim')
 FIXATION_METRICS = ('nss', 'auc_judd')

@@ -1,0 +1,3 @@
+from .gca_runner import GCARunner
+
+__all__ = ['GCARunner']
