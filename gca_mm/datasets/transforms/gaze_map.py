@@ -164,7 +164,9 @@ class LoadGazeMap(BaseTransform):
             return 'has no positive value (all zero)', None
         return None, gaze_map
 
-    def _fallback(self, reason, message):
+    def _fallback(self, reason, message, results):
+        """Count, log (the first time) and mark a handled problem."""
+        results['gaze_map_fallback'] = reason
         self.fallback_counts[reason] += 1
         if self.fallback_counts[reason] == 1:
             print_log(
@@ -221,8 +223,7 @@ class LoadGazeMap(BaseTransform):
                     f"{message}; check gaze_map_root, or set on_missing="
                     "'uniform' to use a uniform map for such images.") \
                     from None
-            self._fallback('missing', message)
-            results['gaze_map_fallback'] = 'missing'
+            self._fallback('missing', message, results)
             return self._bounded(np.ones((h, w), np.float32), results)
         problem, gaze_map = self._problem(raw)
         if problem is not None:
@@ -231,8 +232,7 @@ class LoadGazeMap(BaseTransform):
             if self.on_invalid == 'error':
                 raise ValueError(f"{message}; set on_invalid='uniform' to "
                                  'use a uniform map for such images.')
-            self._fallback('invalid', message)
-            results['gaze_map_fallback'] = 'invalid'
+            self._fallback('invalid', message, results)
             return self._bounded(np.ones((h, w), np.float32), results)
         if gaze_map.shape != (h, w):
             message = (f'attention map {path!r} has shape {gaze_map.shape} '
@@ -240,9 +240,8 @@ class LoadGazeMap(BaseTransform):
             if self.on_shape_mismatch == 'error':
                 raise ValueError(f"{message}; set on_shape_mismatch='resize' "
                                  "to resize maps to their image's size.")
-            self._fallback('shape_mismatch', message)
+            self._fallback('shape_mismatch', message, results)
             gaze_map = resize_map(gaze_map, (w, h))
-            results['gaze_map_fallback'] = 'shape_mismatch'
         return self._bounded(gaze_map, results)
 
     def __repr__(self):
