@@ -410,3 +410,18 @@ def test_bounded_map_must_cover_the_image():
     r['gaze_map_scale_factor'] = (0.5, 0.5)  # 24 x 32 expected, not 12 x 16
     with pytest.raises(ValueError, match='must not resize the image'):
         GazeConditionedAugment()(r)
+
+
+def test_bounded_map_shrunk_more_than_twice_stays_aligned():
+    """A view much smaller than the map's box: the map is cropped on whole
+    map pixels and shrunk in steps; it still follows the image."""
+    m = blobs(shape=(96, 128), centres=((80, 40), ), sigma=8.0)
+    img = results_for(m)['img']
+    small = cv2.resize(m, (64, 48), interpolation=cv2.INTER_AREA)
+    r = dict(img=img, gaze_map=small, img_shape=img.shape[:2],
+             gaze_map_scale_factor=(0.5, 0.5))
+    out = run(0, r, scale=(8, 10), crop_prob=0, flip_prob=0, rotate_prob=0,
+              erase_prob=0, dim_prob=0)
+    assert out['gaze_map'].shape == (8, 10)
+    view = out['img'][..., 0].astype(np.float32)
+    assert np.corrcoef(view.ravel(), out['gaze_map'].ravel())[0, 1] > 0.95
