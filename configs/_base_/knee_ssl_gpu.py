@@ -22,3 +22,9 @@ knee_loader = dict(
     pin_memory=True,
     drop_last=True,
     collate_fn=dict(_delete_=True, type='default_collate'))
+# checkpoints written atomically (gca_mm's file backend, docs/reliability.md)
+knee_default_hooks = dict(
+    checkpoint=dict(backend_args=dict(backend='atomic_local')))
+# What each GPU config takes from here in one statement:
+#   data_root, data_preprocessor, default_hooks = _base_.knee_recipe
+knee_recipe = (knee_data_root, knee_data_preprocessor, knee_default_hooks)
