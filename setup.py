@@ -1,4 +1,7 @@
+import os
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
@@ -19,6 +22,34 @@ def read_version():
     return scope['__version__']
 
 
+def add_mim_extension():
+    """Ship ``configs/`` and ``tools/`` inside the package as
+    ``gca_mm/.mim/`` (OpenMMLab's layout), so that an installed gca_mm finds
+    them without a checkout: copies in a wheel or sdist, links to the source
+    tree in an editable install."""
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel', 'build', 'install'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return
+    mim_path = osp.join(HERE, 'gca_mm', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for name in ('configs', 'tools'):
+        src, dst = osp.join(HERE, name), osp.join(mim_path, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_path), dst)
+        else:
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+
+
+add_mim_extension()
+
 setup(
     name='gca_mm',
     version=read_version(),
@@ -27,6 +58,8 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
+    package_data={'gca_mm': ['.mim/configs/**/*.py', '.mim/tools/**/*.py',
+                             '.mim/tools/*.sh']},
     python_requires='>=3.9',
     install_requires=read_requirements('runtime'),
     extras_require=dict(

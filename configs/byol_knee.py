@@ -8,7 +8,6 @@ _base_ = [
     'mmpretrain::byol/byol_resnet50_16xb256-coslr-200e_in1k.py',
     './_base_/knee_ssl_cpu.py'
 ]
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 
 img_size = _base_.knee_img_size
 data_root = _base_.knee_data_root
@@ -50,17 +49,12 @@ train_pipeline = [
          transforms=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs'),
 ]
-train_dataloader = _base_.knee_train_dataloader
+# the recipe's data loader, optimiser, schedule, hooks and seed
+(train_dataloader, optim_wrapper, param_scheduler, train_cfg, default_hooks,
+ randomness, auto_scale_lr) = _base_.knee_recipe
 train_dataloader.dataset.pipeline = train_pipeline
 
 model = dict(
     backbone=_base_.knee_backbone,
     neck=dict(in_channels=_base_.knee_feature_channels, hid_channels=1024),
     head=dict(predictor=dict(hid_channels=1024)))
-
-optim_wrapper = _base_.knee_optim_wrapper
-param_scheduler = _base_.knee_param_scheduler
-train_cfg = _base_.knee_train_cfg
-default_hooks = _base_.knee_default_hooks
-randomness = _base_.knee_randomness
-auto_scale_lr = _base_.knee_auto_scale_lr

@@ -84,32 +84,15 @@ train_dataloader = dict(
         gaze_map_root=gaze_map_root,
         require_gaze_map=True,
         pipeline=train_pipeline))
+# the train loader, in order, on the val split with the test pipeline
 val_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='KneeXrayDataset',
-        data_root=data_root,
-        split='val',
-        gaze_map_root=gaze_map_root,
-        require_gaze_map=True,
-        pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='KneeXrayDataset',
-        data_root=data_root,
-        split='test',
-        gaze_map_root=gaze_map_root,
-        require_gaze_map=True,
-        pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'], split='val',
+                 pipeline=test_pipeline))
+# the val loader on the test split
+test_dataloader = dict(val_dataloader,
+                       dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = dict(type='SaliencyMetric')
 test_evaluator = val_evaluator
 
@@ -133,6 +116,7 @@ default_hooks = dict(
         interval=5,
         max_keep_ckpts=2,
         save_best='saliency/cc',
-        rule='greater'))
+        rule='greater',
+        backend_args=dict(backend='atomic_local')))  # atomic writes
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

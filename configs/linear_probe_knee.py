@@ -5,7 +5,7 @@
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mocov3_knee/epoch_100.pth
 # Protocol after the KL-grading literature (Adam 1e-3, wd 1e-5, cosine);
 # accuracy, macro-F1 and grade MAE, best on val. The benchmark's probe
-# (gca_mm.analysis.feature_probe: logistic regression on frozen features,
+# (gca_mm.experiments.feature_probe: logistic regression on frozen features,
 # L2 chosen on val) uses this config's backbone and test pipeline; how the
 # two agree: docs/cpu_training.md.
 _base_ = [
@@ -60,20 +60,16 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='KneeXrayDataset', data_root=data_root, split='train',
                  decoded_cache=decoded_cache, pipeline=train_pipeline))
+# the train loader, in order, on the val split with the test pipeline
 val_dataloader = dict(
+    train_dataloader,
     batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='KneeXrayDataset', data_root=data_root, split='val',
-                 decoded_cache=decoded_cache, pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='KneeXrayDataset', data_root=data_root, split='test',
-                 decoded_cache=decoded_cache, pipeline=test_pipeline))
+    dataset=dict(train_dataloader['dataset'], split='val',
+                 pipeline=test_pipeline))
+# the val loader on the test split
+test_dataloader = dict(val_dataloader,
+                       dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = [
     dict(type='Accuracy', topk=(1, )),
     dict(type='SingleLabelMetric', items=('f1-score', ), average='macro'),
@@ -94,5 +90,6 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='accuracy/top1', rule='greater'))
+                    save_best='accuracy/top1', rule='greater',
+                    backend_args=dict(backend='atomic_local')))
 randomness = dict(seed=0)

@@ -8,7 +8,6 @@ _base_ = [
     'mmpretrain::mocov3/mocov3_resnet50_8xb512-amp-coslr-100e_in1k.py',
     './_base_/knee_ssl_cpu.py'
 ]
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 
 img_size = _base_.knee_img_size
 data_root = _base_.knee_data_root
@@ -50,7 +49,10 @@ train_pipeline = [
          transforms=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs'),
 ]
-train_dataloader = _base_.knee_train_dataloader
+# the recipe's data loader, optimiser (the stock AmpOptimWrapper / LARS
+# are replaced; --amp turns bf16 on), schedule, hooks and seed
+(train_dataloader, optim_wrapper, param_scheduler, train_cfg, default_hooks,
+ randomness, auto_scale_lr) = _base_.knee_recipe
 train_dataloader.dataset.pipeline = train_pipeline
 
 temperature = 0.2  # as MoCo v3 with small batches; stock ResNet 1.0 is for 4096
@@ -61,11 +63,3 @@ model = dict(
         predictor=dict(hid_channels=1024),
         temperature=temperature,
         loss=dict(loss_weight=2 * temperature)))
-
-# the stock AmpOptimWrapper / LARS are replaced; --amp turns bf16 on
-optim_wrapper = _base_.knee_optim_wrapper
-param_scheduler = _base_.knee_param_scheduler
-train_cfg = _base_.knee_train_cfg
-default_hooks = _base_.knee_default_hooks
-randomness = _base_.knee_randomness
-auto_scale_lr = _base_.knee_auto_scale_lr

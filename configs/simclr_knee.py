@@ -8,7 +8,6 @@ _base_ = [
     'mmpretrain::simclr/simclr_resnet50_16xb256-coslr-200e_in1k.py',
     './_base_/knee_ssl_cpu.py'
 ]
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 
 img_size = _base_.knee_img_size
 data_root = _base_.knee_data_root
@@ -38,7 +37,9 @@ train_pipeline = [
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(type='PackInputs'),
 ]
-train_dataloader = _base_.knee_train_dataloader
+# the recipe's data loader, optimiser, schedule, hooks and seed
+(train_dataloader, optim_wrapper, param_scheduler, train_cfg, default_hooks,
+ randomness, auto_scale_lr) = _base_.knee_recipe
 train_dataloader.dataset.pipeline = train_pipeline
 
 model = dict(
@@ -47,10 +48,3 @@ model = dict(
               out_channels=128),
     # 0.2 for batch 128 (stock 0.1 assumes batch 4096)
     head=dict(temperature=0.2))
-
-optim_wrapper = _base_.knee_optim_wrapper
-param_scheduler = _base_.knee_param_scheduler
-train_cfg = _base_.knee_train_cfg
-default_hooks = _base_.knee_default_hooks
-randomness = _base_.knee_randomness
-auto_scale_lr = _base_.knee_auto_scale_lr

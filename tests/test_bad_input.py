@@ -155,8 +155,8 @@ def test_gca_pipeline_without_load_gaze_map(root, tmp_path, monkeypatch):
     cfg = apply_gca(cfg, **dict(cfg.gca, gaze_map_root=str(root / 'maps')))
     pipeline = cfg.train_dataloader.dataset.pipeline
     assert pipeline.pop(1)['type'] == 'LoadGazeMap'
-    for key in ('runner_type', 'gca'):  # a plain config with GCA views
-        cfg.pop(key)
+    # a plain config with GCA views
+    assert 'runner_type' not in cfg and 'gca' not in cfg
     cfg.train_dataloader.dataset.data_root = str(root)
     cfg.dump(str(tmp_path / 'no_map.py'))
     with pytest.raises(ValueError, match=re.escape(

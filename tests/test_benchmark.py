@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from gca_mm.apis.benchmark_report import (differences_table,
+from gca_mm.experiments.benchmark_report import (differences_table,
                                           majority_baseline, majority_line,
                                           margins_table, results_table,
                                           summarize, t_interval)
@@ -163,7 +163,7 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
 def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
     """Both runs of a resumed pre-training count: losses by epoch and the
     seconds per epoch (first epoch left out) from the logged iterations."""
-    from gca_mm.apis.benchmark import epoch_losses, epoch_seconds
+    from gca_mm.experiments.benchmark import epoch_losses, epoch_seconds
     runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
             '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
     for name, rows in runs.items():

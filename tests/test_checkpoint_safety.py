@@ -65,23 +65,43 @@ def test_guarded_getattr_only_allows_statistics():
 
 
 def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
-    """A save that dies midway leaves the previous checkpoint intact."""
-    from mmengine.fileio import get_file_backend
+    """A save through the 'atomic_local' backend (what gca_mm's configs give
+    their CheckpointHook) that dies midway leaves the previous checkpoint
+    intact; importing gca_mm leaves mmengine's own local backend alone."""
+    from mmengine.fileio import LocalBackend, get_file_backend
     from mmengine.runner.checkpoint import save_checkpoint
 
     from gca_mm.compat import AtomicLocalBackend
 
     path = str(tmp_path / 'epoch_1.pth')
-    assert isinstance(get_file_backend(path), AtomicLocalBackend)
-    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
+    assert type(get_file_backend(path)) is LocalBackend
+    atomic = dict(backend='atomic_local')
+    assert isinstance(get_file_backend(path, backend_args=atomic),
+                      AtomicLocalBackend)
+    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path,
+                    backend_args=atomic)
 
     def dies(fd):
         raise KeyboardInterrupt('killed while writing')
 
     monkeypatch.setattr(os, 'fsync', dies)
     with pytest.raises(KeyboardInterrupt):
-        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, path)
+        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, path,
+                        backend_args=atomic)
     monkeypatch.undo()
     assert torch.equal(_load_checkpoint(path)['state_dict']['w'],
                        torch.ones(3))
     assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
+
+
+@pytest.mark.parametrize('config', [
+    'simclr_knee.py', 'mocov3_gca_knee.py', 'byol_knee.py',
+    'mmselfsup/mocov3_knee.py', 'linear_probe_knee.py',
+    'gaze_saliency_resnet18_knee.py', 'gpu/mocov3_resnet50_knee.py'])
+def test_shipped_configs_save_checkpoints_atomically(config):
+    from mmengine.config import Config
+
+    from runner_utils import REPO
+    cfg = Config.fromfile(os.path.join(REPO, 'configs', config))
+    assert cfg.default_hooks.checkpoint.backend_args == dict(
+        backend='atomic_local')

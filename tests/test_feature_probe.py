@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from gca_mm.analysis import build_probe_model, extract_features, feature_probe
-from gca_mm.analysis.feature_probe import C_GRID, grade_scores
+from gca_mm.experiments import (build_probe_model, extract_features,
+                                feature_probe)
+from gca_mm.experiments.feature_probe import C_GRID, grade_scores
 from runner_utils import REPO
 
 

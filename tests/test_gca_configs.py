@@ -52,7 +52,8 @@ def test_gca_config_differs_from_stock_only_in_views(tiny_knee_root,
     for s_view, g_view in zip(stock_views, gca_views):
         crop = s_view[0]
         assert g_view[0]['scale'] == crop['scale']
-        assert g_view[0]['crop_scale'] == tuple(crop['crop_ratio_range'])
+        assert g_view[0]['crop_ratio_range'] == tuple(crop['crop_ratio_range'])
+        assert g_view[0]['backend'] == crop['backend']
         assert g_view[0]['min_attention'] == 0.9
         photometric = [t for t in s_view
                        if t['type'] not in ('RandomResizedCrop', 'RandomFlip')]

@@ -13,7 +13,7 @@ from gca_mm.datasets.transforms.gca_functional import (blur_map, crop_resize,
                                                        dim, resize_map)
 
 H, W = 48, 64
-OUT = (40, 30)  # (w, h), non-square on purpose
+OUT = (30, 40)  # (h, w) as RandomResizedCrop's scale, non-square on purpose
 
 
 def blobs(shape=(H, W), centres=((20, 30), ), sigma=4.0):
@@ -90,7 +90,7 @@ def test_flip_and_rotation_move_the_map_with_the_image():
     m = blobs(centres=((10, 10), ), sigma=3.0)
     seen_flip = seen_angle = False
     for seed in range(30):
-        out = run(seed, results_for(m), scale=(W, H), crop_prob=0,
+        out = run(seed, results_for(m), scale=(H, W), crop_prob=0,
                   rotate_prob=0.5, erase_prob=0, dim_prob=0)
         p = out['gca_params']
         expect = m.copy()
@@ -112,7 +112,7 @@ def test_no_crop_resizes_the_whole_image():
     assert (p['crop'], p['crop_bbox'], p['crop_attention']) == (
         False, (0, 0, W, H), 1.0)
     np.testing.assert_array_equal(out['img'],
-                                  mmcv.imresize(r['img'], OUT))
+                                  mmcv.imresize(r['img'], OUT[::-1]))
 
 
 def test_erasing_respects_the_bound_on_the_view():
@@ -148,7 +148,7 @@ def test_erasing_does_nothing_when_no_rectangle_qualifies():
 
 def test_dimming_fades_unattended_regions():
     m = blobs(centres=((32, 24), ), sigma=4.0)
-    out = run(0, results_for(m, value=200), scale=(W, H), crop_prob=0,
+    out = run(0, results_for(m, value=200), scale=(H, W), crop_prob=0,
               flip_prob=0, rotate_prob=0, erase_prob=0, dim_prob=1)
     assert out['gca_params']['dim']
     img = out['img'][..., 0]
@@ -251,8 +251,8 @@ def test_builds_from_registry_and_repr_lists_every_parameter():
     (dict(dim_prob=1.01), 'dim_prob'),
     (dict(scale=0), 'scale'),
     (dict(scale=(32, 0)), 'scale'),
-    (dict(crop_scale=(0.9, 0.3)), 'crop_scale'),
-    (dict(crop_ratio=(1.0, )), 'crop_ratio'),
+    (dict(crop_ratio_range=(0.9, 0.3)), 'crop_ratio_range'),
+    (dict(aspect_ratio_range=(1.0, )), 'aspect_ratio_range'),
     (dict(crop_max_tries=0), 'crop_max_tries'),
     (dict(crop_fallback='center'), 'crop_fallback'),
     (dict(max_angle=-5), 'max_angle'),
@@ -260,6 +260,8 @@ def test_builds_from_registry_and_repr_lists_every_parameter():
     (dict(erase_fill=300), 'erase_fill'),
     (dict(dim_sigma=0), 'dim_sigma'),
     (dict(interpolation='cubic'), 'interpolation'),
+    (dict(backend='pil'), 'backend'),
+    (dict(backend='pillow', interpolation='area'), 'area'),
 ])
 def test_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -278,9 +280,10 @@ def test_missing_gaze_map_asks_for_load_gaze_map():
     (np.ones((H, W, 1), np.float32), 'shape'),
     (np.zeros((H, W), np.float32), 'positive total mass'),
     (np.full((H, W), np.nan, np.float32), 'positive total mass'),
-    (blobs() - 0.5, 'non-negative'),
+    (blobs() - 0.5, 'positive total mass'),
 ])
 def test_rejects_bad_gaze_map(gaze_map, match):
+    # values are validated by LoadGazeMap; GCA checks shape and total mass
     r = results_for(blobs())
     r['gaze_map'] = gaze_map
     with pytest.raises(ValueError, match=match):
@@ -331,3 +334,79 @@ def test_multiview_views_differ_and_stock_photometric_steps_follow(channels):
     assert p1 != p2 and not np.array_equal(m1, m2)
     assert not np.array_equal(out['img'][0], out['img'][1])
     np.testing.assert_array_equal(out['gaze_map'], original)
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    with pytest.warns(DeprecationWarning, match='crop_ratio_range'):
+        old = GazeConditionedAugment(crop_scale=(0.3, 0.9))
+    with pytest.warns(DeprecationWarning, match='aspect_ratio_range'):
+        GazeConditionedAugment(crop_ratio=(0.5, 2.0))
+    new = GazeConditionedAugment(crop_ratio_range=(0.3, 0.9))
+    assert old.crop_ratio_range == new.crop_ratio_range == (0.3, 0.9)
+    r = results_for(blobs())
+    np.testing.assert_array_equal(run(5, r, crop_scale=(0.3, 0.9))['img'],
+                                  run(5, r, crop_ratio_range=(0.3, 0.9))['img'])
+
+
+def test_scale_is_height_width_like_random_resized_crop():
+    """(h, w) as mmpretrain's RandomResizedCrop: (64, 32) gives 64 x 32."""
+    from mmpretrain.datasets.transforms import RandomResizedCrop
+    r = results_for(blobs())
+    stock = RandomResizedCrop(scale=(64, 32))(copy.deepcopy(r))['img']
+    gca = run(0, r, scale=(64, 32))['img']
+    assert stock.shape == gca.shape == (64, 32, 3)
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+def test_backend_resizes_the_crop_like_mmcv(backend):
+    r = results_for(blobs())
+    out = run(0, r, scale=OUT, backend=backend, flip_prob=0, rotate_prob=0,
+              erase_prob=0, dim_prob=0)
+    x1, y1, x2, y2 = out['gca_params']['crop_bbox']
+    expected = mmcv.imresize(r['img'][y1:y2, x1:x2], OUT[::-1],
+                             backend=backend)
+    np.testing.assert_array_equal(out['img'], expected)
+    assert f"backend='{backend}'" in repr(GazeConditionedAugment(
+        backend=backend))
+
+
+def test_bounded_map_measures_crops_exactly():
+    """A map at a quarter of the image's resolution: every crop keeps the
+    same attention as on the full-resolution map it stands for (each map
+    pixel constant over its 4 x 4 image pixels), and the view's map is
+    that map's mean over each view pixel."""
+    small = blobs(shape=(12, 16), centres=((5, 3), (12, 8)), sigma=1.5)
+    full = np.kron(small, np.ones((4, 4), np.float32))
+    img = results_for(full)['img']
+    bounded = dict(img=img, gaze_map=small, img_shape=img.shape[:2],
+                   gaze_map_scale_factor=(0.25, 0.25))
+    kwargs = dict(scale=OUT, min_attention=0.7, rotate_prob=0, dim_prob=0,
+                  erase_prob=0)
+    for seed in range(20):
+        a = run(seed, dict(img=img, gaze_map=full, img_shape=img.shape[:2]),
+                **kwargs)
+        b = run(seed, bounded, **kwargs)
+        assert a['gca_params']['crop_bbox'] == b['gca_params']['crop_bbox']
+        assert b['gca_params']['crop_attention'] == pytest.approx(
+            direct_attention(full, b['gca_params']['crop_bbox']), abs=1e-9)
+        np.testing.assert_array_equal(a['img'], b['img'])
+        assert b['gaze_map'].shape == (30, 40)
+        assert b['gaze_map_scale_factor'] == (1.0, 1.0)
+        # the view map is the full map's mean over each view pixel
+        x1, y1, x2, y2 = b['gca_params']['crop_bbox']
+        view_mass = b['gaze_map'].sum(dtype=np.float64) * (
+            (x2 - x1) * (y2 - y1) / (30 * 40))
+        assert view_mass == pytest.approx(
+            full[y1:y2, x1:x2].sum(dtype=np.float64), rel=1e-4)
+        assert np.corrcoef(a['gaze_map'].ravel(),
+                           b['gaze_map'].ravel())[0, 1] > 0.97
+
+
+def test_bounded_map_must_cover_the_image():
+    r = results_for(blobs())
+    r['gaze_map'] = blobs(shape=(12, 16))
+    with pytest.raises(ValueError, match='shape'):  # no scale factor given
+        GazeConditionedAugment()(copy.deepcopy(r))
+    r['gaze_map_scale_factor'] = (0.5, 0.5)  # 24 x 32 expected, not 12 x 16
+    with pytest.raises(ValueError, match='must not resize the image'):
+        GazeConditionedAugment()(r)

@@ -173,9 +173,10 @@ def test_builds_from_registry_and_rejects_bad_policies():
     t = TRANSFORMS.build(dict(type='LoadGazeMap', on_missing='uniform'))
     assert repr(t) == ("LoadGazeMap(gaze_map_root=None, data_root='', "
                        "suffix='.png', on_missing='uniform', on_invalid="
-                       "'error', on_shape_mismatch='error', backend_args=None)")
+                       "'error', on_shape_mismatch='error', max_side=None, "
+                       'backend_args=None)')
     for kwargs in (dict(on_missing='skip'), dict(on_invalid='resize'),
-                   dict(on_shape_mismatch='uniform')):
+                   dict(on_shape_mismatch='uniform'), dict(max_side=0)):
         with pytest.raises(ValueError, match=next(iter(kwargs))):
             LoadGazeMap(**kwargs)
 
@@ -196,3 +197,26 @@ def test_map_path_from_img_path_for_other_datasets(tmp_path):
     with pytest.raises(ValueError, match='not below LoadGazeMap'):
         t(dict(img=np.zeros((6, 8), np.uint8),
                img_path=str(tmp_path / 'elsewhere' / 'x.png')))
+
+
+def test_max_side_keeps_a_smaller_map_that_covers_the_image(tmp_path):
+    """The map is area-resampled once to a bounded resolution; its scale
+    factor says how it covers the image, and its mass fractions are those
+    of the full map (up to the resampling)."""
+    img_h, img_w = 400, 300
+    yy, xx = np.mgrid[:img_h, :img_w]
+    m = np.exp(-((xx - 200)**2 + (yy - 120)**2) / 800.0).astype(np.float32)
+    np.save(tmp_path / 'm.npy', m)
+    r = results_for(tmp_path / 'm.npy', shape=(img_h, img_w, 3))
+    full = LoadGazeMap()(dict(r))
+    assert full['gaze_map'].shape == (img_h, img_w)
+    assert full['gaze_map_scale_factor'] == (1.0, 1.0)
+    out = LoadGazeMap(max_side=100)(dict(r))
+    assert out['gaze_map'].shape == (133, 100)  # shorter side 100
+    assert out['gaze_map_scale_factor'] == (100 / 300, 133 / 400)
+    assert out['img'].shape == (img_h, img_w, 3)  # the image is untouched
+    half = out['gaze_map'][:, 50:].sum() / out['gaze_map'].sum()
+    assert half == pytest.approx(m[:, 150:].sum() / m.sum(), abs=1e-3)
+    # maps already small enough are kept as they are
+    small = LoadGazeMap(max_side=400)(dict(r))
+    np.testing.assert_array_equal(small['gaze_map'], full['gaze_map'])

@@ -5,9 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from gca_mm.analysis import View
-from gca_mm.visualization import (draw_views, figure_size, save_figure,
-                                  visualize_views)
+from gca_mm.experiments import (View, draw_views, figure_size, save_figure,
+                                visualize_views)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

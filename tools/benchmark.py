@@ -23,19 +23,19 @@ import sys
 import time
 from dataclasses import asdict
 
-from gca_mm.analysis.feature_probe import C_GRID
-from gca_mm.apis import Stage, run_stages
-from gca_mm.apis.benchmark import (ALGORITHMS, ARMS, REFERENCES, Budget,
-                                   Prober, cell_dir, cell_wall_seconds,
-                                   run_cell)
-from gca_mm.apis.benchmark_report import (curve_table, differences_table,
-                                          majority_baseline, majority_line,
-                                          margins_table, plot_accuracy,
-                                          plot_curves, results_table,
-                                          summarize, write_json)
+from gca_mm.experiments import Stage, run_stages
+from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, REFERENCES,
+                                          Budget, Prober, cell_dir,
+                                          cell_wall_seconds, run_cell)
+from gca_mm.experiments.benchmark_report import (
+    curve_table, differences_table, majority_baseline, majority_line,
+    margins_table, plot_accuracy, plot_curves, results_table, summarize,
+    write_json)
+from gca_mm.experiments.feature_probe import C_GRID
 from gca_mm.utils import atomic_write_text
 
 HERE = osp.dirname(osp.abspath(__file__))
+CONFIGS = osp.join(osp.dirname(HERE), 'configs')
 DEFAULT = Budget()
 
 
@@ -71,6 +71,9 @@ def parse_args(argv=None):
                         help="side of the probe's un-augmented images")
     parser.add_argument('--cache-dir', default='work_dirs/decoded_cache',
                         help='decoded images shared by every cell')
+    parser.add_argument('--config-dir', default=CONFIGS,
+                        help="gca_mm's configs (default: those beside this "
+                        'tool)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--out', default='docs/benchmark',
                         help='prefix of the .md, .json and .png outputs')
@@ -168,13 +171,12 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     budget = budget_of(args)
-    prober = Prober(budget, args.data_root, osp.dirname(HERE),
-                    args.cache_dir)
+    prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
 
     def cell(algo, arm, seed):
         return run_cell(algo, arm, seed, budget, args.data_root,
                         args.work_dir, HERE, args.gaze_map_root, prober,
-                        args.cache_dir)
+                        args.cache_dir, args.config_dir)
 
     def make_stage(algo, arm, seed):
         work = cell_dir(args.work_dir, algo, arm, seed)

@@ -18,18 +18,16 @@ import sys
 
 from mmengine.config import Config
 
-from gca_mm.apis import Stage, run_script, run_stages
-from gca_mm.apis.benchmark import Budget, Prober, run_cell
-from gca_mm.apis.benchmark_report import (differences_table,
-                                          majority_baseline, majority_line,
-                                          margins_table, plot_accuracy,
-                                          plot_curves, results_table,
-                                          summarize)
+from gca_mm.experiments import Stage, run_script, run_stages
+from gca_mm.experiments.benchmark import Budget, Prober, run_cell
+from gca_mm.experiments.benchmark_report import (
+    differences_table, majority_baseline, majority_line, margins_table,
+    plot_accuracy, plot_curves, results_table, summarize)
 from gca_mm.utils import atomic_write_text
 
 HERE = osp.dirname(osp.abspath(__file__))
-REPO = osp.dirname(HERE)
-SALIENCY_CFG = osp.join(REPO, 'configs', 'gaze_saliency_resnet18_knee.py')
+CONFIGS = osp.join(osp.dirname(HERE), 'configs')  # the configs beside tools/
+SALIENCY_CFG = osp.join(CONFIGS, 'gaze_saliency_resnet18_knee.py')
 SALIENCY_METRICS = ('cc', 'kld', 'nss', 'sim', 'auc_judd')
 
 
@@ -148,14 +146,15 @@ class Demo:
 
     @functools.cached_property
     def prober(self):
-        return Prober(self.budget, self.args.data_root, REPO, self.cache_dir)
+        return Prober(self.budget, self.args.data_root, CONFIGS,
+                      self.cache_dir)
 
     def cell(self, arm):
         algorithm = 'random' if arm == 'reference' else self.args.algorithm
         return run_cell(algorithm, arm, self.args.seed, self.budget,
                         self.args.data_root, self.cells_dir, HERE,
                         gaze_map_root=self.maps_dir, prober=self.prober,
-                        cache_dir=self.cache_dir)
+                        cache_dir=self.cache_dir, configs=CONFIGS)
 
     def cell_done(self, arm):
         name = 'random' if arm == 'reference' else \
@@ -165,8 +164,8 @@ class Demo:
 
     def view_grid(self):
         path = osp.join(self.report_dir, 'views.png')
-        stock = osp.join(REPO, 'configs', f'{self.args.algorithm}_knee.py')
-        gca = osp.join(REPO, 'configs', f'{self.args.algorithm}_gca_knee.py')
+        stock = osp.join(CONFIGS, f'{self.args.algorithm}_knee.py')
+        gca = osp.join(CONFIGS, f'{self.args.algorithm}_gca_knee.py')
         run_script(osp.join(HERE, 'visualize_views.py'), stock, gca,
                    '--image', '0', '--data-root', self.args.data_root,
                    '--gaze-map-root', self.maps_dir, '--out', path,

@@ -7,8 +7,9 @@ models, with a centre-bias baseline for context.
 import argparse
 import json
 
+from gca_mm.evaluation import inter_reader_consistency
 from gca_mm.gaze import (DEFAULT_SIGMA_PX, OUTSIDE_POLICIES, ImageSizes,
-                         inter_reader_consistency, read_generic)
+                         read_generic)
 from gca_mm.utils import atomic_write_text
 
 

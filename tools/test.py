@@ -10,14 +10,15 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
+from mmengine.fileio import dump
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import gca_mm  # noqa: F401  (registers modules, safe checkpoint loading)
-from gca_mm.apis import check_gca_pipelines
+from gca_mm.compat import ATOMIC_BACKEND
 from gca_mm.engine import setup_cpu_distributed
 from gca_mm.utils import (adapt_cfg_to_device, atomic_write_text,
-                          check_data_paths)
+                          check_data_paths, check_gca_pipelines)
 
 
 def parse_args():
@@ -40,6 +41,15 @@ def parse_args():
     return args
 
 
+class AtomicDumpResults(DumpResults):
+    """mmengine's ``DumpResults`` writing through the atomic backend."""
+
+    def compute_metrics(self, results):
+        dump(results, self.out_file_path,
+             backend_args=dict(backend=ATOMIC_BACKEND))
+        return {}
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -59,7 +69,8 @@ def main():
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     if args.out:
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+        runner.test_evaluator.metrics.append(
+            AtomicDumpResults(out_file_path=args.out))
     metrics = runner.test()
     if args.metrics_out:
         atomic_write_text(args.metrics_out, json.dumps(metrics, indent=2))

@@ -12,9 +12,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import gca_mm  # noqa: F401  (registers modules, safe checkpoint loading)
-from gca_mm.apis import check_gca_pipelines
 from gca_mm.engine import setup_cpu_distributed
-from gca_mm.utils import adapt_cfg_to_device, check_data_paths
+from gca_mm.utils import (adapt_cfg_to_device, check_data_paths,
+                          check_gca_pipelines)
 
 
 def parse_args():

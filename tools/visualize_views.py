@@ -16,7 +16,7 @@ attention its crop keeps.
 import argparse
 
 import gca_mm  # noqa: F401  (registers modules)
-from gca_mm.visualization import figure_size, visualize_views
+from gca_mm.experiments import figure_size, visualize_views
 
 
 def parse_args(argv=None):

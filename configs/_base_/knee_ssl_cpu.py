@@ -7,8 +7,11 @@
 # The stock mmpretrain configs these are merged with define `model`,
 # `train_dataloader`, `optim_wrapper`, ... themselves, and mmengine refuses
 # two bases that define one key, so the shared pieces carry a `knee_`
-# prefix and each algorithm config assigns them (e.g.
-# `train_dataloader = _base_.knee_train_dataloader`).
+# prefix and each algorithm config assigns them, all in one statement from
+# `knee_recipe` (at the end), and says only what differs: its views and
+# model. The mmselfsup variant (configs/mmselfsup/mocov3_knee.py) derives
+# its own sizes from the same pieces.
+custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 knee_data_root = 'data/demo'
 knee_img_size = 64
 knee_max_epochs = 60
@@ -80,6 +83,9 @@ knee_train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=knee_max_epochs)
 knee_default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+# checkpoints written atomically (gca_mm's file backend): a run killed while
+# saving keeps its previous checkpoint (docs/reliability.md)
+knee_default_hooks['checkpoint']['backend_args'] = dict(backend='atomic_local')
 knee_randomness = dict(seed=0)
 
 knee_auto_scale_lr = dict(base_batch_size=knee_batch_size)
@@ -90,3 +96,10 @@ custom_hooks = [
     # oneDNN convolutions, bf16 above all, are faster channels-last
     dict(type='ChannelsLastHook'),
 ]
+
+# What every algorithm config takes from the recipe:
+#   (train_dataloader, optim_wrapper, param_scheduler, train_cfg,
+#    default_hooks, randomness, auto_scale_lr) = _base_.knee_recipe
+knee_recipe = (knee_train_dataloader, knee_optim_wrapper, knee_param_scheduler,
+               knee_train_cfg, knee_default_hooks, knee_randomness,
+               knee_auto_scale_lr)

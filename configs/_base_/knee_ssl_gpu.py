@@ -2,6 +2,7 @@
 # stock recipe (ResNet-50, 224 px views, SyncBN, LARS, its batch per GPU
 # and schedule) on KneeXrayDataset. Prefixed names for the same reason as
 # in knee_ssl_cpu.py (the stock bases define the plain ones).
+custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 knee_data_root = 'data/demo'
 # grey-level statistics of the demo data (0..255), replicated to 3 channels
 knee_data_preprocessor = dict(

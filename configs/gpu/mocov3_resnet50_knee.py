@@ -4,7 +4,6 @@
 #   tools/dist_train.sh configs/gpu/mocov3_resnet50_knee.py 8 --amp
 # On a CPU use configs/mocov3_knee.py (docs/cpu_training.md).
 _base_ = ['mmpretrain::mocov3/mocov3_resnet50_8xb512-amp-coslr-100e_in1k.py', '../_base_/knee_ssl_gpu.py']
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
 
 data_root = _base_.knee_data_root
 data_preprocessor = _base_.knee_data_preprocessor
@@ -13,3 +12,5 @@ train_pipeline = [dict(type='LoadXrayFromFile')] + _base_.train_pipeline[1:]
 train_dataloader = dict(
     dataset=dict(_base_.knee_dataset, pipeline=train_pipeline),
     **_base_.knee_loader)
+# checkpoints written atomically (gca_mm's file backend)
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

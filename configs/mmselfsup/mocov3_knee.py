@@ -1,11 +1,16 @@
 # Stock MoCo v3 of the legacy stack (mmselfsup 1.x + mmcls 1.0.0rc) on knee
 # X-rays, sized for a CPU. Needs `pip install -e .[mmselfsup]`.
 #   python tools/train.py configs/mmselfsup/mocov3_knee.py
-_base_ = 'mmselfsup::selfsup/mocov3/mocov3_resnet50_8xb512-amp-coslr-100e_in1k.py'  # noqa: E501
-custom_imports = dict(imports=['gca_mm'], allow_failed_imports=False)
+# The data loader, optimiser, schedule and hooks are those of the CPU recipe
+# (../_base_/knee_ssl_cpu.py) at this config's sizes: 112 px, batch 32,
+# 20 epochs, lr 1e-3, full-width ResNet-18, images decoded from the files.
+_base_ = [
+    'mmselfsup::selfsup/mocov3/mocov3_resnet50_8xb512-amp-coslr-100e_in1k.py',
+    '../_base_/knee_ssl_cpu.py'
+]
 default_scope = 'mmselfsup'
 
-data_root = 'data/demo'
+data_root = _base_.knee_data_root
 img_size = 112
 max_epochs = 20
 
@@ -42,21 +47,10 @@ train_pipeline = [
     dict(type='PackSelfSupInputs', meta_keys=['img_path']),
 ]
 train_dataloader = dict(
+    _base_.knee_train_dataloader,
     batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    pin_memory=False,
-    drop_last=True,
-    # `mmpretrain::` inheritance tags dicts with `_scope_`, which the
-    # collate function would receive as an argument
-    collate_fn=dict(_delete_=True, type='default_collate'),
-    dataset=dict(
-        _delete_=True,
-        type='KneeXrayDataset',
-        data_root=data_root,
-        split='train',
-        with_label=False,
-        pipeline=train_pipeline))
+    dataset=dict(_base_.knee_train_dataloader.dataset, decoded_cache=None,
+                 pipeline=train_pipeline))
 
 model = dict(
     data_preprocessor=dict(mean=(118.0, ) * 3, std=(66.0, ) * 3,
@@ -75,27 +69,20 @@ model = dict(
 # docs/cpu_training.md.
 # AMP only on a GPU: tools/train.py --amp
 optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'bn': dict(decay_mult=0),
-            'bias': dict(decay_mult=0),
-            'downsample.1': dict(decay_mult=0),
-        }))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True,
-         begin=1, end=max_epochs, convert_to_iter_based=True),
+    _base_.knee_optim_wrapper,
+    optimizer=dict(_base_.knee_optim_wrapper.optimizer, lr=1e-3))
+param_scheduler = [  # the recipe's warm-up + cosine, one warm-up epoch
+    dict(_base_.knee_param_scheduler[0], end=1),
+    dict(_base_.knee_param_scheduler[1], T_max=max_epochs - 1, begin=1,
+         end=max_epochs),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(_base_.knee_train_cfg, max_epochs=max_epochs)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+    _base_.knee_default_hooks,
+    checkpoint=dict(_base_.knee_default_hooks.checkpoint, interval=1,
+                    max_keep_ckpts=2))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
-randomness = dict(seed=0)
+randomness = _base_.knee_randomness
 # Views are a pure function of (seed, epoch, image): the same for any number
 # of workers or processes, and after --resume (docs/reliability.md).
 custom_hooks = [dict(type='DeterministicAugmentationHook')]

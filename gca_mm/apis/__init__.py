@@ -1,6 +1,6 @@
-from .gca_config import apply_gca, check_gca_pipelines
-from .stages import Stage, run_script, run_stages
+"""What users call: turn a config's views into GCA views, and predict
+attention maps with a trained gaze-saliency model."""
+from .gca_config import apply_gca, effective_config
 from .saliency_inference import predict_saliency_maps
 
-__all__ = ['apply_gca', 'check_gca_pipelines', 'Stage', 'run_stages',
-           'run_script', 'predict_saliency_maps']
+__all__ = ['apply_gca', 'effective_config', 'predict_saliency_maps']

@@ -1,9 +1,18 @@
-"""Atomic local writes for everything mmengine writes through its file
-backends: checkpoints, dumped configs, results. A run killed while saving
-leaves the previous file (or none), never a truncated one."""
+"""An mmengine file backend for local files whose writes are atomic: a run
+killed while saving leaves the previous file (or none), never a truncated
+one.
+
+It is registered under its own name, ``'atomic_local'``; mmengine's
+``'local'`` backend is not replaced. A config asks for it where the runner
+writes, e.g. ``default_hooks.checkpoint.backend_args =
+dict(backend='atomic_local')`` (gca_mm's configs do).
+"""
 from mmengine.fileio import LocalBackend, register_backend
 
 from ..utils.atomic import atomic_write_bytes
+
+#: the name configs give as ``backend_args=dict(backend=ATOMIC_BACKEND)``
+ATOMIC_BACKEND = 'atomic_local'
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -17,7 +26,7 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write_bytes(filepath, obj.encode(encoding))
 
 
-def enable_atomic_local_writes():
-    """Make :class:`AtomicLocalBackend` mmengine's backend for local
-    paths."""
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+def register_atomic_backend():
+    """Register :class:`AtomicLocalBackend` as mmengine's file backend
+    ``'atomic_local'`` (no URI prefix: it is used only where asked for)."""
+    register_backend(ATOMIC_BACKEND, AtomicLocalBackend, force=True)

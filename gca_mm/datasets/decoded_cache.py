@@ -5,7 +5,9 @@ model's training step on a CPU. :class:`DecodedImageCache` decodes each
 image of a dataset once, with the dataset's own loading transforms,
 optionally shrinks it so that its shorter side is at most ``max_side``, and
 stores the pixels in one flat file beside the work dir (and the attention
-maps, float16, in a second). Every process that reads it, dataloader
+maps, float16, in a second; a map is kept at its own resolution when that
+is lower than the cached image's, as ``LoadGazeMap(max_side=...)`` gives
+it). Every process that reads it, dataloader
 workers included, maps the same file: the pages live once in the OS page
 cache, not once per worker.
 
@@ -27,9 +29,10 @@ from mmengine.dist import barrier, get_rank
 from mmengine.logging import MMLogger
 
 from ..utils import atomic_open, atomic_write_text
+from .transforms.gca_functional import shrink_side
 
 #: bump when the file layout changes
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: default bound of one cache (images + maps), bytes
 DEFAULT_MAX_BYTES = 8 * 1024**3
 
@@ -40,16 +43,6 @@ def _stat(path):
     except OSError:
         return None  # a missing map: the loader's policy decides
     return [path, st.st_size, st.st_mtime_ns]
-
-
-def shrink_side(shape, max_side):
-    """``(h, w)`` after shrinking ``shape`` so that its shorter side is at
-    most ``max_side`` (``None``: unchanged); never enlarges."""
-    h, w = shape
-    if max_side is None or min(h, w) <= max_side:
-        return h, w
-    scale = max_side / min(h, w)
-    return max(1, round(h * scale)), max(1, round(w * scale))
 
 
 def _shrink(array, shape):
@@ -98,8 +91,9 @@ class DecodedImageCache:
 
     def get(self, img_path):
         """``(image, map, map_fallback)`` of ``img_path``: the grey image
-        (uint8, H x W, a copy), its map (float32 H x W, or ``None`` without
-        maps) and the map loader's fallback note (``None``: the file)."""
+        (uint8, H x W, a copy), its map (float32, the image's H x W or
+        smaller, covering the whole image; ``None`` without maps) and the
+        map loader's fallback note (``None``: the file)."""
         try:
             slot = self.slots[img_path]
         except KeyError:
@@ -113,6 +107,7 @@ class DecodedImageCache:
         img = np.array(self._images[offset:offset + h * w]).reshape(h, w)
         gaze_map = None
         if self.has_maps:  # stored as map / max: float16 keeps 11 bits
+            offset, h, w = self.index['map_entries'][slot]
             gaze_map = self._maps[offset:offset + h * w].astype(
                 np.float32).reshape(h, w) * self.index['map_scales'][slot]
         return img, gaze_map, self.index['map_fallbacks'][slot]
@@ -170,7 +165,8 @@ class DecodedImageCache:
     def _write(prefix, infos, image_loader, map_loader, max_side, max_bytes):
         logger = MMLogger.get_current_instance()
         logger.info(f'Decoding {len(infos)} images into {prefix}.*')
-        entries, fallbacks, scales, offset = [], [], [], 0
+        entries, map_entries, fallbacks, scales = [], [], [], []
+        offset = map_offset = 0
         with atomic_open(prefix + '.images') as fimg, \
                 atomic_open(prefix + '.maps') as fmap:
             for info in infos:
@@ -188,18 +184,22 @@ class DecodedImageCache:
                 if map_loader is not None:
                     results = map_loader(results)
                     fallback = results.get('gaze_map_fallback')
-                    gaze_map = _shrink(results['gaze_map'], shape)
+                    gaze_map = results['gaze_map']
+                    if min(gaze_map.shape) > min(shape):  # not above the image
+                        gaze_map = _shrink(gaze_map, shape)
                     # relative values: float16 overflows above 65504 (raw
                     # 16-bit maps), its relative precision does not
                     scale = float(np.abs(gaze_map).max()) or 1.0
                     scales.append(scale)
                     fmap.write((gaze_map / scale).astype(np.float16).tobytes())
+                    map_entries.append([map_offset, *gaze_map.shape])
+                    map_offset += gaze_map.size
                 img = _shrink(np.ascontiguousarray(img), shape)
                 fimg.write(img.tobytes())
                 entries.append([offset, shape[0], shape[1]])
                 fallbacks.append(fallback)
                 offset += shape[0] * shape[1]
-                total = offset * (3 if map_loader is not None else 1)
+                total = offset + 2 * map_offset
                 if total > max_bytes:
                     raise ValueError(
                         f'decoded_cache: the cache of {len(infos)} images '
@@ -210,9 +210,10 @@ class DecodedImageCache:
             version=CACHE_VERSION,
             img_paths=[info['img_path'] for info in infos],
             entries=entries,
+            map_entries=map_entries,
             map_fallbacks=fallbacks,
             map_scales=scales,
             max_side=max_side,
             image_bytes=offset,
-            map_bytes=2 * offset if map_loader is not None else 0)
+            map_bytes=2 * map_offset)
         atomic_write_text(prefix + '.json', json.dumps(index))

@@ -10,6 +10,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from ..utils.map_path import gaze_map_path
+
 GRADE_FOLDERS = ('0', '1', '2', '3', '4')
 
 
@@ -36,7 +38,9 @@ class KneeXrayDataset(BaseDataset):
     Each data info holds ``img_path``, ``gt_label`` (int, only with
     ``with_label=True``) and ``gaze_map_path`` (only when ``gaze_map_root``
     is set): ``<gaze_map_root>/<image path relative to data_root>`` with the
-    extension replaced by ``gaze_map_suffix``. Map files are checked for
+    extension replaced by ``gaze_map_suffix`` (:func:`gca_mm.utils.
+    gaze_map_path`, the rule ``LoadGazeMap`` and the heat-map writers
+    follow). Map files are checked for
     existence only with ``require_gaze_map=True``.
 
     Args:
@@ -200,9 +204,8 @@ class KneeXrayDataset(BaseDataset):
 
     def gaze_map_path_of(self, rel_path: str) -> str:
         """Map path of the image at ``rel_path`` (relative to data_root)."""
-        return self._map_backend.join_path(
-            self.gaze_map_root,
-            osp.splitext(rel_path)[0] + self.gaze_map_suffix)
+        return gaze_map_path(rel_path, self.gaze_map_root,
+                             self.gaze_map_suffix)
 
     def _split_folders(self) -> List[str]:
         if self.splits is None:

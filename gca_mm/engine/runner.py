@@ -2,7 +2,7 @@
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..apis.gca_config import apply_gca
+from ..apis.gca_config import effective_config
 
 
 @RUNNERS.register_module()
@@ -15,9 +15,14 @@ class GCARunner(Runner):
         runner_type = 'GCARunner'
         gca = dict(gaze_map_root='data/maps')
 
-    Works with mmpretrain's stock ``tools/train.py`` as well as ours.
+    Works with mmpretrain's stock ``tools/train.py`` as well as ours. The
+    conversion happens here, so ``print_config`` and the dataset browser of
+    mmpretrain show the stock views: ``tools/misc/print_config.py`` prints
+    what this runner runs, and ``tools/misc/gca_convert_config.py`` writes
+    it as an explicit config that needs no ``GCARunner`` (the
+    ``runner_type`` slot stays free for another runner).
     """
 
     @classmethod
     def from_cfg(cls, cfg):
-        return super().from_cfg(apply_gca(cfg, **(cfg.get('gca') or {})))
+        return super().from_cfg(effective_config(cfg))

@@ -1,14 +1,15 @@
 from .grade_metric import GradeMAE
-from .saliency_functional import auc_judd, cc, kld, nss, sim
-from .saliency_metric import (SaliencyMetric, fixation_mask,
-                              rescale_fixations, score_saliency)
+from .saliency_functional import auc_judd, cc, fixation_mask, kld, nss, sim
+from .saliency_metric import SaliencyMetric, rescale_fixations, score_saliency
 from .saliency_baselines import (center_bias_map, evaluate_saliency_baselines,
                                  fit_center_sigma, mean_gaze_map,
                                  score_baseline)
+from .consistency import ConsistencyReport, inter_reader_consistency
 
 __all__ = [
     'GradeMAE', 'cc', 'kld', 'nss', 'sim', 'auc_judd', 'SaliencyMetric',
     'fixation_mask', 'rescale_fixations', 'score_saliency',
     'center_bias_map', 'mean_gaze_map', 'score_baseline', 'fit_center_sigma',
-    'evaluate_saliency_baselines'
+    'evaluate_saliency_baselines', 'ConsistencyReport',
+    'inter_reader_consistency'
 ]

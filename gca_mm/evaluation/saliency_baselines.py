@@ -12,9 +12,6 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
 from gca_mm.datasets.transforms.gca_functional import resize_map
-# gca_mm.gaze.consistency imports this package: take the module, not the
-# function, so the import works while either is still initialising.
-from gca_mm.gaze import consistency as gaze_consistency
 from gca_mm.gaze.heatmap import to_unit_map
 
 from .saliency_metric import SaliencyMetric, _to_numpy
@@ -23,10 +20,17 @@ from .saliency_metric import SaliencyMetric, _to_numpy
 DEFAULT_CENTER_SIGMAS = tuple(np.round(np.arange(0.05, 0.501, 0.025), 3))
 
 
-def center_bias_map(shape, sigma=0.25):
-    """Gaussian centred on an ``(h, w)`` image with sigmas ``sigma * (w, h)``
-    (the centre bias of ``tools/gaze_ceiling.py``), float32 with maximum 1."""
-    return to_unit_map(gaze_consistency.center_bias_map(shape, sigma))
+def center_bias_map(shape, sigma_frac=0.25):
+    """Gaussian centred on an ``(h, w)`` image with sigmas
+    ``sigma_frac * (w, h)``, float32 with maximum 1: the centre-bias
+    baseline of the saliency model and of the inter-reader ceiling (every
+    metric it is scored by ignores the map's scale)."""
+    h, w = shape
+    if not sigma_frac > 0:
+        raise ValueError(f'sigma_frac must be > 0, got {sigma_frac}')
+    gy = np.exp(-0.5 * ((np.arange(h) - (h - 1) / 2) / (sigma_frac * h))**2)
+    gx = np.exp(-0.5 * ((np.arange(w) - (w - 1) / 2) / (sigma_frac * w))**2)
+    return to_unit_map(np.outer(gy, gx))
 
 
 def mean_gaze_map(maps, shape=None):

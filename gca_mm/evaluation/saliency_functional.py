@@ -1,6 +1,9 @@
 """Saliency metrics on numpy arrays, as defined by the MIT saliency benchmark
 (and pysaliency). ``pred`` / ``gt`` are HxW maps on any scale; ``fixations``
-is a boolean HxW mask (or anything ``np.asarray(..) > 0`` turns into one)."""
+is a boolean HxW mask (or anything ``np.asarray(..) > 0`` turns into one),
+made from fixation coordinates by :func:`fixation_mask`, the one
+rasteriser of fixations used by the saliency metric and the inter-reader
+ceiling alike."""
 import numpy as np
 
 EPS = 2.2204e-16  # MATLAB eps, as in the benchmark code
@@ -33,6 +36,24 @@ def _fixation_mask(fixations, shape):
                          f'{shape}')
     if not mask.any():
         raise ValueError('fixation mask has no fixated pixel')
+    return mask
+
+
+def fixation_mask(fixations, shape):
+    """Boolean HxW mask of the pixels hit by ``(N, 2)`` ``(x, y)``
+    coordinates: integers are pixel centres, so a fixation marks the pixel
+    ``floor(x + 0.5), floor(y + 0.5)``; fixations outside the image are left
+    out."""
+    fixations = np.asarray(fixations, np.float64)
+    if fixations.ndim != 2 or fixations.shape[1] != 2:
+        raise ValueError('fixations must be an (N, 2) array of (x, y), got '
+                         f'shape {fixations.shape}')
+    if not np.isfinite(fixations).all():
+        raise ValueError('fixations contain NaN or infinite coordinates')
+    cols, rows = np.floor(fixations + 0.5).astype(np.int64).T
+    inside = (cols >= 0) & (cols < shape[1]) & (rows >= 0) & (rows < shape[0])
+    mask = np.zeros(shape, bool)
+    mask[rows[inside], cols[inside]] = True
     return mask
 
 
@@ -93,4 +114,4 @@ def auc_judd(pred, fixations):
     return float(np.trapz(tp, fp))
 
 
-__all__ = ['cc', 'kld', 'nss', 'sim', 'auc_judd']
+__all__ = ['fixation_mask', 'cc', 'kld', 'nss', 'sim', 'auc_judd']

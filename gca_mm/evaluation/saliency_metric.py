@@ -12,7 +12,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from .saliency_functional import auc_judd, cc, kld, nss, sim
+from .saliency_functional import auc_judd, cc, fixation_mask, kld, nss, sim
 
 MAP_METRICS = ('cc', 'kld', 'sim')
 FIXATION_METRICS = ('nss', 'auc_judd')
@@ -32,23 +32,6 @@ def rescale_fixations(fixations, src_shape, dst_shape):
     scale = np.array([dst_shape[1] / src_shape[1],
                       dst_shape[0] / src_shape[0]])
     return (fixations + 0.5) * scale - 0.5
-
-
-def fixation_mask(fixations, shape):
-    """Boolean HxW mask of the pixels hit by ``(N, 2)`` ``(x, y)``
-    coordinates (integers are pixel centres); fixations outside are left
-    out."""
-    fixations = np.asarray(fixations, np.float64)
-    if fixations.ndim != 2 or fixations.shape[1] != 2:
-        raise ValueError('fixations must be an (N, 2) array of (x, y), got '
-                         f'shape {fixations.shape}')
-    if not np.isfinite(fixations).all():
-        raise ValueError('fixations contain NaN or infinite coordinates')
-    cols, rows = np.floor(fixations + 0.5).astype(np.int64).T
-    inside = (cols >= 0) & (cols < shape[1]) & (rows >= 0) & (rows < shape[0])
-    mask = np.zeros(shape, bool)
-    mask[rows[inside], cols[inside]] = True
-    return mask
 
 
 def score_saliency(pred, gt_map, fixations=None):

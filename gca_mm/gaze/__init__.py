@@ -1,9 +1,8 @@
 """Gaze data: eye-tracking recordings -> fixation tables -> attention heat
-maps; simulated readers for the demo data; the inter-reader ceiling."""
+maps; simulated readers for the demo data. (The inter-reader ceiling is an
+evaluation: :func:`gca_mm.evaluation.inter_reader_consistency`.)"""
 from .bounds import (OUTSIDE_POLICIES, ImageSizes, apply_outside_policy,
                      lookup_size)
-from .consistency import (ConsistencyReport, center_bias_map, fixation_mask,
-                          inter_reader_consistency)
 from .heatmap import (DEFAULT_SIGMA_PX, fixation_sigmas, heatmap_path,
                       load_heatmap, render_density, render_fixation_map,
                       save_heatmap, to_unit_map, write_heatmaps)
@@ -22,6 +21,5 @@ __all__ = [
     'render_fixation_map', 'fixation_sigmas', 'to_unit_map', 'heatmap_path',
     'save_heatmap', 'load_heatmap', 'write_heatmaps', 'ReaderProfile',
     'reader_profile', 'load_findings', 'select_images', 'simulate_gaze',
-    'write_simulated_gaze', 'ConsistencyReport', 'center_bias_map',
-    'fixation_mask', 'inter_reader_consistency'
+    'write_simulated_gaze'
 ]

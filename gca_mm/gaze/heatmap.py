@@ -14,7 +14,6 @@ Map files mirror the image tree: image ``train/2/knee_00012.png`` ->
 0..1 map), ``.npy`` float32.
 """
 import io
-import os
 import os.path as osp
 
 import cv2
@@ -23,7 +22,7 @@ import numpy as np
 from mmengine.fileio import get
 from mmengine.utils import track_iter_progress
 
-from gca_mm.utils import atomic_imwrite, atomic_save_npy
+from gca_mm.utils import atomic_imwrite, atomic_save_npy, gaze_map_path
 
 from .bounds import lookup_size, outside_mask
 
@@ -200,15 +199,12 @@ def to_unit_map(density):
 
 
 def heatmap_path(out_dir, image, suffix='.png'):
-    """Path of the map of ``image`` (a path relative to the image root)."""
+    """Path of the map of ``image`` (a path relative to the image root):
+    :func:`gca_mm.utils.gaze_map_path`, for the suffixes written here."""
     if suffix not in MAP_SUFFIXES:
         raise ValueError(f'map suffix must be one of {MAP_SUFFIXES}, got '
                          f'{suffix!r}')
-    rel = osp.normpath(image)
-    if osp.isabs(rel) or rel.split(os.sep)[0] == '..':
-        raise ValueError(f'image id {image!r} must be a relative path inside '
-                         'the image root to place its map under the output')
-    return osp.join(out_dir, osp.splitext(rel)[0] + suffix)
+    return gaze_map_path(image, out_dir, suffix)
 
 
 def save_heatmap(path, heatmap):

@@ -18,7 +18,8 @@ class SaliencyDataPreprocessor(ImgDataPreprocessor):
     ``mean``/``std`` both work). Every ``gt_saliency`` of the data samples
     becomes a float32 ``(H, W)`` tensor on the model's device; in training it
     must be present and have the input's height and width (a map that was
-    not cropped/flipped with its image would be a silent misalignment).
+    not cropped/flipped with its image would be a silent misalignment). Its
+    values were validated once, by ``LoadGazeMap``.
     ``gt_fixations`` and other fields are moved along unchanged. The head
     stacks the maps into one batch tensor for the loss.
 
@@ -83,10 +84,10 @@ class SaliencyDataPreprocessor(ImgDataPreprocessor):
             target = target.to(self.device, torch.float32)
             if target.dim() == 3 and target.size(0) == 1:
                 target = target[0]
-            if target.dim() != 2 or not torch.isfinite(target).all():
+            if target.dim() != 2:
                 raise ValueError(
                     f'gt_saliency of {_sample_name(sample, i)} must be a '
-                    f'finite 2-D map, got shape {tuple(target.shape)}')
+                    f'2-D map, got shape {tuple(target.shape)}')
             if training and tuple(target.shape) != (height, width):
                 raise ValueError(
                     f'gt_saliency of {_sample_name(sample, i)} is '

@@ -1,21 +1,12 @@
-"""Pre-flight checks of a config's data paths, run by ``tools/train.py`` and
-``tools/test.py`` before anything is built, so that a wrong path fails in
-seconds with the config field to fix instead of deep inside a Runner."""
+"""Pre-flight checks of a config, run by ``tools/train.py`` and
+``tools/test.py`` before anything is built, so that a wrong data path or a
+GCA view without its attention map fails in seconds with the config field
+to fix instead of deep inside a Runner."""
 import os
 import os.path as osp
 
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-
-def _leaf_datasets(dataset, field):
-    """Yield (field, dataset cfg) of a dataset cfg and the datasets wrapped in
-    it (``dataset`` of RepeatDataset & co., ``datasets`` of ConcatDataset)."""
-    if not isinstance(dataset, dict):
-        return
-    yield field, dataset
-    yield from _leaf_datasets(dataset.get('dataset'), field + '.dataset')
-    for i, inner in enumerate(dataset.get('datasets') or []):
-        yield from _leaf_datasets(inner, f'{field}.datasets[{i}]')
+from .config_walk import (DATALOADERS, loader_datasets, transform_type,
+                          walk_pipeline)
 
 
 def _missing(field, path, kind):
@@ -30,7 +21,7 @@ def _missing(field, path, kind):
             'exist')
 
 
-def check_data_paths(cfg, loaders=LOADERS):
+def check_data_paths(cfg, loaders=DATALOADERS):
     """Raise ``FileNotFoundError`` naming every config field whose data path
     does not exist.
 
@@ -47,30 +38,25 @@ def check_data_paths(cfg, loaders=LOADERS):
             ones are skipped. Defaults to train, val and test.
     """
     problems = []
-    for name in loaders:
-        loader = cfg.get(name)
-        if not isinstance(loader, dict):
-            continue
-        for field, dataset in _leaf_datasets(loader.get('dataset'),
-                                             f'{name}.dataset'):
-            data_root = dataset.get('data_root') or ''
-            if data_root:
-                problems.append(
-                    _missing(f'{field}.data_root', data_root, 'folder'))
-            ann_file = dataset.get('ann_file')
-            if ann_file:
-                path = (ann_file if osp.isabs(ann_file) or '://' in ann_file
-                        else osp.join(data_root, ann_file))
-                problems.append(_missing(f'{field}.ann_file', path, 'file'))
-            if dataset.get('gaze_map_root'):
-                problems.append(
-                    _missing(f'{field}.gaze_map_root',
-                             dataset['gaze_map_root'], 'folder'))
-            for i, step in enumerate(dataset.get('pipeline') or []):
-                if isinstance(step, dict) and step.get('gaze_map_root'):
-                    problems.append(
-                        _missing(f'{field}.pipeline[{i}].gaze_map_root',
-                                 step['gaze_map_root'], 'folder'))
+    for field, dataset in loader_datasets(cfg, loaders):
+        data_root = dataset.get('data_root') or ''
+        if data_root:
+            problems.append(
+                _missing(f'{field}.data_root', data_root, 'folder'))
+        ann_file = dataset.get('ann_file')
+        if ann_file:
+            path = (ann_file if osp.isabs(ann_file) or '://' in ann_file
+                    else osp.join(data_root, ann_file))
+            problems.append(_missing(f'{field}.ann_file', path, 'file'))
+        if dataset.get('gaze_map_root'):
+            problems.append(
+                _missing(f'{field}.gaze_map_root', dataset['gaze_map_root'],
+                         'folder'))
+        for where, step in walk_pipeline(dataset.get('pipeline'),
+                                         f'{field}.pipeline'):
+            if isinstance(step, dict) and step.get('gaze_map_root'):
+                problems.append(_missing(f'{where}.gaze_map_root',
+                                         step['gaze_map_root'], 'folder'))
     gca = cfg.get('gca')
     if isinstance(gca, dict) and gca.get('gaze_map_root'):
         problem = _missing('gca.gaze_map_root', gca['gaze_map_root'],
@@ -83,3 +69,23 @@ def check_data_paths(cfg, loaders=LOADERS):
     if problems:
         raise FileNotFoundError('data paths of the config do not exist:\n  '
                                 + '\n  '.join(problems))
+
+
+def check_gca_pipelines(cfg):
+    """Raise ``ValueError`` if a dataloader pipeline of ``cfg`` uses
+    ``GazeConditionedAugment`` without a ``LoadGazeMap`` before it; the
+    error names the config field."""
+    for field, dataset in loader_datasets(cfg):
+        if 'pipeline' not in dataset:
+            continue
+        loaded = False
+        for where, step in walk_pipeline(dataset['pipeline'],
+                                         field + '.pipeline'):
+            kind = transform_type(step)
+            loaded = loaded or kind == 'LoadGazeMap'
+            if kind == 'GazeConditionedAugment' and not loaded:
+                raise ValueError(
+                    f'{where} is GazeConditionedAugment but no LoadGazeMap '
+                    f'comes before it in {field}.pipeline: add '
+                    "dict(type='LoadGazeMap') after the image loading step "
+                    '(and set gaze_map_root on the dataset)')

@@ -8,7 +8,7 @@ Each CHECKPOINT (a pre-training checkpoint whose backbone weights start with
 ``backbone.``, or ``random`` for an untrained backbone) gets the linear probe
 config's backbone and test pipeline; pooled features of the train, val and
 test splits are standardised and a logistic regression is fitted, its L2
-strength chosen on val macro-F1 (gca_mm.analysis.feature_probe). Printed:
+strength chosen on val macro-F1 (gca_mm.experiments.feature_probe). Printed:
 test accuracy, macro-F1 and grade MAE next to the majority-class rate.
 """
 import argparse
@@ -18,7 +18,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 import gca_mm  # noqa: F401  (registers modules)
-from gca_mm.analysis import build_probe_model, extract_features, feature_probe
+from gca_mm.experiments import (build_probe_model, extract_features,
+                                feature_probe)
 from gca_mm.engine import cpu_supports_bf16
 from gca_mm.utils import atomic_write_text
 

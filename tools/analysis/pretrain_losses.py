@@ -11,7 +11,7 @@ import glob
 import json
 import os.path as osp
 
-from gca_mm.apis.benchmark import epoch_losses
+from gca_mm.experiments.benchmark import epoch_losses
 from gca_mm.utils import atomic_write_text
 
 

@@ -33,8 +33,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
 sys.path.insert(0, REPO)
 
-from gca_mm.apis.benchmark import (logged_train_records,  # noqa: E402
-                                   set_crop_size)
+from gca_mm.experiments.benchmark import (  # noqa: E402
+    logged_train_records, set_crop_size)
 from gca_mm.utils import atomic_write_text  # noqa: E402
 
 ALGORITHMS = ('simclr', 'mocov3', 'byol')

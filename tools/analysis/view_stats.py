@@ -18,7 +18,7 @@ import argparse
 import json
 
 import gca_mm  # noqa: F401  (registers modules)
-from gca_mm.analysis import (SURVIVAL_FRACTION, format_report,
+from gca_mm.experiments import (SURVIVAL_FRACTION, format_report,
                              plot_attention_histogram, view_statistics)
 from gca_mm.utils import atomic_write_text
 

@@ -22,7 +22,9 @@ class LoadFromDecodedCache(BaseTransform):
     - img
     - img_shape
     - ori_shape
-    - gaze_map (when the cache holds maps)
+    - gaze_map (when the cache holds maps; validated when the cache was
+      built, as ``LoadGazeMap`` does)
+    - gaze_map_scale_factor (when the cache holds maps; see ``LoadGazeMap``)
     - gaze_map_fallback (when the cache holds maps)
 
     Args:
@@ -47,6 +49,9 @@ class LoadFromDecodedCache(BaseTransform):
         results['ori_shape'] = img.shape[:2]
         if gaze_map is not None:
             results['gaze_map'] = gaze_map
+            results['gaze_map_scale_factor'] = (
+                gaze_map.shape[1] / img.shape[1],
+                gaze_map.shape[0] / img.shape[0])
             results['gaze_map_fallback'] = fallback
         return results
 

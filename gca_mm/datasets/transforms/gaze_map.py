@@ -3,6 +3,7 @@ import io
 import logging
 import os.path as osp
 
+import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -10,7 +11,8 @@ from mmengine import fileio
 from mmengine.logging import print_log
 from mmpretrain.registry import TRANSFORMS
 
-from .gca_functional import resize_map
+from ...utils.map_path import gaze_map_path
+from .gca_functional import resize_map, shrink_side
 
 _POLICIES = dict(on_missing=('error', 'uniform'),
                  on_invalid=('error', 'uniform'),
@@ -23,21 +25,37 @@ class LoadGazeMap(BaseTransform):
 
     Reads ``results['gaze_map_path']`` (set by ``KneeXrayDataset`` with
     ``gaze_map_root``) or, for any other dataset, the path derived from
-    ``results['img_path']``: ``<gaze_map_root>/<img_path relative to
-    data_root, extension replaced by suffix>``. Formats: ``.npy`` (any real dtype) or an 8/16-
-    bit (or float) PNG/TIFF, read unchanged; integer maps are divided by
-    their dtype's maximum. Only relative values matter downstream (every
-    threshold is a fraction of the map's mass). Put it after the image
-    loader: the map is checked against ``results['img']``.
+    ``results['img_path']`` by :meth:`map_path`: ``<gaze_map_root>/<img_path
+    relative to data_root, extension replaced by suffix>``. Formats:
+    ``.npy`` (any real dtype) or an 8/16-bit (or float) PNG/TIFF, read
+    unchanged; integer maps are divided by their dtype's maximum. Only
+    relative values matter downstream (every threshold is a fraction of the
+    map's mass). Put it after the image loader: the map is checked against
+    ``results['img']``.
 
-    A map is invalid if it cannot be decoded, is not single-channel, or has
-    NaN/inf, negative values or no positive value. Each problem either raises
-    (``'error'``, naming the image and the map) or is handled: a missing or
-    invalid map is replaced by a uniform map (GCA then behaves like stock
-    augmentation for that image), a map of another size is resized. Handled
-    cases are logged once per reason, counted in ``fallback_counts`` (per
-    process: each dataloader worker keeps its own counts) and marked in
+    This is where a map is validated, once per image: the transforms after
+    it (``GazeConditionedAugment``, ``GazeMapToTarget``) and the data
+    preprocessors take its values as checked. A map is invalid if it cannot
+    be decoded, is not single-channel, or has NaN/inf, negative values or no
+    positive value. Each problem either raises (``'error'``, naming the
+    image and the map) or is handled: a missing or invalid map is replaced
+    by a uniform map (GCA then behaves like stock augmentation for that
+    image), a map of another size is resized. Handled cases are logged once
+    per reason, counted in ``fallback_counts`` (per process: each dataloader
+    worker keeps its own counts) and marked in
     ``results['gaze_map_fallback']``.
+
+    With ``max_side``, a map whose shorter side is longer is kept at that
+    resolution (area resampling, once per image), which bounds what
+    ``MultiView`` copies per view and what GCA's summed-area table costs
+    (a 2048 x 2560 DICOM's float32 map is 21 MB; at ``max_side=256`` it is
+    0.3 MB). The map still covers the whole image: ``gaze_map_scale_factor``
+    records the map's pixels per image pixel, ``(w_scale, h_scale)`` as
+    mmcv's ``Resize`` records ``scale_factor``, and GCA measures its crop
+    boxes (drawn in image pixels) exactly on the smaller map. Transforms
+    that move image and map together pixel for pixel
+    (``TransformBroadcaster``, ``GazeMapToTarget``) need the default
+    ``max_side=None``.
 
     **Required Keys:**
 
@@ -46,7 +64,9 @@ class LoadGazeMap(BaseTransform):
 
     **Added Keys:**
 
-    - gaze_map (float32 HxW, the image's height and width)
+    - gaze_map (float32; the image's HxW, or smaller with ``max_side``)
+    - gaze_map_scale_factor (``(w_scale, h_scale)``, map pixels per image
+      pixel; ``(1.0, 1.0)`` for a map at the image's size)
     - gaze_map_fallback (None, or 'missing' / 'invalid' / 'shape_mismatch')
 
     Args:
@@ -59,6 +79,9 @@ class LoadGazeMap(BaseTransform):
         on_missing (str): 'error' or 'uniform'. Defaults to 'error'.
         on_invalid (str): 'error' or 'uniform'. Defaults to 'error'.
         on_shape_mismatch (str): 'error' or 'resize'. Defaults to 'error'.
+        max_side (int, optional): keep maps whose shorter side is longer at
+            this shorter side (area resampling). Defaults to None (the
+            image's size).
         backend_args (dict, optional): mmengine file backend arguments.
             Defaults to None.
     """
@@ -70,6 +93,7 @@ class LoadGazeMap(BaseTransform):
                  on_missing='error',
                  on_invalid='error',
                  on_shape_mismatch='error',
+                 max_side=None,
                  backend_args=None):
         for name, value in dict(on_missing=on_missing,
                                 on_invalid=on_invalid,
@@ -77,12 +101,17 @@ class LoadGazeMap(BaseTransform):
             if value not in _POLICIES[name]:
                 raise ValueError(f'{name} must be one of {_POLICIES[name]}, '
                                  f'got {value!r}')
+        if max_side is not None and not (isinstance(max_side, int)
+                                         and max_side >= 1):
+            raise ValueError('max_side must be a positive int or None, got '
+                             f'{max_side!r}')
         self.gaze_map_root = gaze_map_root
         self.data_root = data_root
         self.suffix = suffix
         self.on_missing = on_missing
         self.on_invalid = on_invalid
         self.on_shape_mismatch = on_shape_mismatch
+        self.max_side = max_side
         self.backend_args = backend_args
         self.fallback_counts = dict(missing=0, invalid=0, shape_mismatch=0)
 
@@ -143,7 +172,9 @@ class LoadGazeMap(BaseTransform):
                 logger='current', level=logging.WARNING)
 
     def map_path(self, results):
-        """Path of the attention map of ``results`` (a data info)."""
+        """Path of the attention map of ``results`` (a data info): its
+        ``gaze_map_path``, else :func:`gca_mm.utils.gaze_map_path` of its
+        ``img_path``."""
         if 'gaze_map_path' in results:
             return results['gaze_map_path']
         if self.gaze_map_root is None or 'img_path' not in results:
@@ -151,14 +182,22 @@ class LoadGazeMap(BaseTransform):
                 'results has no "gaze_map_path": set gaze_map_root on the '
                 'dataset (KneeXrayDataset) or on LoadGazeMap so that each '
                 'image gets the path of its attention map.')
-        rel = osp.relpath(results['img_path'], self.data_root or '.')
-        if rel.startswith('..'):
-            raise ValueError(
-                f'image {results["img_path"]} is not below LoadGazeMap\'s '
-                f'data_root {self.data_root!r}; set data_root to the folder '
-                'the map tree mirrors')
-        return osp.join(self.gaze_map_root,
-                        osp.splitext(rel)[0] + self.suffix)
+        return gaze_map_path(results['img_path'], self.gaze_map_root,
+                             self.suffix, self.data_root or '.',
+                             root_name="LoadGazeMap's data_root")
+
+    def _bounded(self, gaze_map, results):
+        """Store the map, shrunk to ``max_side`` when larger, and its scale
+        factor."""
+        h, w = gaze_map.shape
+        mh, mw = shrink_side((h, w), self.max_side)
+        if (mh, mw) != (h, w):
+            gaze_map = cv2.resize(gaze_map, (mw, mh),
+                                  interpolation=cv2.INTER_AREA)
+        results['gaze_map'] = gaze_map
+        results['gaze_map_scale_factor'] = (gaze_map.shape[1] / w,
+                                            gaze_map.shape[0] / h)
+        return results
 
     def transform(self, results):
         path = self.map_path(results)
@@ -179,9 +218,8 @@ class LoadGazeMap(BaseTransform):
                     "'uniform' to use a uniform map for such images.") \
                     from None
             self._fallback('missing', message)
-            results['gaze_map'] = np.ones((h, w), np.float32)
             results['gaze_map_fallback'] = 'missing'
-            return results
+            return self._bounded(np.ones((h, w), np.float32), results)
         problem, gaze_map = self._problem(raw)
         if problem is not None:
             message = (f'attention map {path!r} of image {img_path!r} '
@@ -190,9 +228,8 @@ class LoadGazeMap(BaseTransform):
                 raise ValueError(f"{message}; set on_invalid='uniform' to "
                                  'use a uniform map for such images.')
             self._fallback('invalid', message)
-            results['gaze_map'] = np.ones((h, w), np.float32)
             results['gaze_map_fallback'] = 'invalid'
-            return results
+            return self._bounded(np.ones((h, w), np.float32), results)
         if gaze_map.shape != (h, w):
             message = (f'attention map {path!r} has shape {gaze_map.shape} '
                        f'but image {img_path!r} has {(h, w)}')
@@ -202,8 +239,7 @@ class LoadGazeMap(BaseTransform):
             self._fallback('shape_mismatch', message)
             gaze_map = resize_map(gaze_map, (w, h))
             results['gaze_map_fallback'] = 'shape_mismatch'
-        results['gaze_map'] = gaze_map
-        return results
+        return self._bounded(gaze_map, results)
 
     def __repr__(self):
         return (f'{self.__class__.__name__}('
@@ -212,4 +248,5 @@ class LoadGazeMap(BaseTransform):
                 f'on_missing={self.on_missing!r}, '
                 f'on_invalid={self.on_invalid!r}, '
                 f'on_shape_mismatch={self.on_shape_mismatch!r}, '
+                f'max_side={self.max_side}, '
                 f'backend_args={self.backend_args})')

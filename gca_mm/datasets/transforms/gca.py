@@ -4,14 +4,20 @@ import math
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
+from mmengine.utils import deprecated_api_warning
 from mmpretrain.registry import TRANSFORMS
 
 from .gca_functional import crop_resize, dim, erase, hflip, rotate
 from .gca_sampling import (check_count, check_interval, check_range,
-                           erase_candidates, sample_attention_crop,
-                           select_erase, summed_area_table)
+                           erase_candidates, map_scale_factor,
+                           sample_attention_crop, select_erase,
+                           summed_area_table)
 
 _INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
+#: argument names of earlier versions -> the names of mmpretrain's
+#: ``RandomResizedCrop`` (the old names still work, with a warning)
+DEPRECATED_ARGS = dict(crop_scale='crop_ratio_range',
+                       crop_ratio='aspect_ratio_range')
 
 
 @TRANSFORMS.register_module()
@@ -24,9 +30,10 @@ class GazeConditionedAugment(BaseTransform):
     every geometric step, so it stays aligned with the image):
 
     1. attention-preserving crop + resize to ``scale``: a crop as in
-       ``RandomResizedCrop`` that keeps at least ``min_attention`` of the
-       map's mass (rejection sampling, ``crop_max_tries`` candidates); when
-       the crop is not drawn, the whole image is resized;
+       mmpretrain's ``RandomResizedCrop`` (same argument names and
+       conventions) that keeps at least ``min_attention`` of the map's mass
+       (rejection sampling, ``crop_max_tries`` candidates); when the crop is
+       not drawn, the whole image is resized;
     2. horizontal flip;
     3. rotation by an angle uniform in ``[-max_angle, max_angle]`` about the
        centre (corners become 0);
@@ -47,16 +54,26 @@ class GazeConditionedAugment(BaseTransform):
     All random draws of one call happen in :meth:`_sample_params`, from
     ``numpy.random``'s global state (seeded by mmengine).
 
+    The map is checked once, by ``LoadGazeMap`` (finite, non-negative, with
+    mass); here only its presence, shape and total mass are. It may have a
+    lower resolution than the image (``LoadGazeMap(max_side=...)``, the
+    default of ``apply_gca``): crops are still drawn in image pixels and
+    measured exactly on the map through its summed-area table.
+
     **Required Keys:**
 
     - img (uint8 HxW or HxWxC)
-    - gaze_map (float32 HxW, aligned with img; see ``LoadGazeMap``)
+    - gaze_map (float32, the image's HxW, or the image at
+      ``gaze_map_scale_factor``; see ``LoadGazeMap``)
+    - gaze_map_scale_factor (optional, ``(w_scale, h_scale)``: map pixels
+      per image pixel; absent: the map has the image's size)
 
     **Modified Keys:**
 
     - img
     - img_shape
-    - gaze_map (aligned with the new img)
+    - gaze_map (the view's map: the new img's HxW)
+    - gaze_map_scale_factor (``(1.0, 1.0)``, when present)
 
     **Added Keys:**
 
@@ -70,13 +87,15 @@ class GazeConditionedAugment(BaseTransform):
       drawn), ``dim`` (bool).
 
     Args:
-        scale (int | tuple): output size, int or (w, h). Defaults to 224.
+        scale (int | tuple): output size, int or (h, w), as mmpretrain's
+            ``RandomResizedCrop``. Defaults to 224.
         crop_prob (float): probability of the attention-preserving crop.
             Defaults to 1.0.
-        crop_scale (tuple): crop area range, fraction of the image area.
-            Defaults to (0.25, 1.0) (the method's zoom U[1, 2]).
-        crop_ratio (tuple): crop aspect ratio range (w / h).
-            Defaults to (3/4, 4/3).
+        crop_ratio_range (tuple): crop area range, fraction of the image
+            area (``crop_scale`` before). Defaults to (0.25, 1.0) (the
+            method's zoom U[1, 2]).
+        aspect_ratio_range (tuple): crop aspect ratio range (w / h)
+            (``crop_ratio`` before). Defaults to (3/4, 4/3).
         min_attention (float): fraction of the map's mass a crop must keep,
             in (0, 1]. Defaults to 0.9.
         crop_max_tries (int): crop candidates. Defaults to 200.
@@ -106,13 +125,16 @@ class GazeConditionedAugment(BaseTransform):
         interpolation (str): image interpolation for resize and rotation
             (mmcv names); the map always uses area/bilinear.
             Defaults to 'bilinear'.
+        backend (str): image resize backend, 'cv2' or 'pillow' (rotation is
+            always cv2). Defaults to 'cv2'.
     """
 
+    @deprecated_api_warning(DEPRECATED_ARGS, cls_name='GazeConditionedAugment')
     def __init__(self,
                  scale=224,
                  crop_prob=1.0,
-                 crop_scale=(0.25, 1.0),
-                 crop_ratio=(3 / 4, 4 / 3),
+                 crop_ratio_range=(0.25, 1.0),
+                 aspect_ratio_range=(3 / 4, 4 / 3),
                  min_attention=0.9,
                  crop_max_tries=200,
                  crop_fallback='best',
@@ -130,7 +152,8 @@ class GazeConditionedAugment(BaseTransform):
                  dim_sigma=0.04,
                  dim_floor=0.1,
                  dim_eps=0.01,
-                 interpolation='bilinear'):
+                 interpolation='bilinear',
+                 backend='cv2'):
         if isinstance(scale, (tuple, list)) and len(scale) == 2:
             self.scale = tuple(scale)
         else:
@@ -141,9 +164,9 @@ class GazeConditionedAugment(BaseTransform):
                                rotate_prob=rotate_prob, erase_prob=erase_prob,
                                dim_prob=dim_prob).items():
             check_interval(name, prob, 0, 1)
-        check_range('crop_scale', crop_scale, 0, 1, low_open=True)
-        check_range('crop_ratio', crop_ratio, 0, math.inf, low_open=True,
-                    high_open=True)
+        check_range('crop_ratio_range', crop_ratio_range, 0, 1, low_open=True)
+        check_range('aspect_ratio_range', aspect_ratio_range, 0, math.inf,
+                    low_open=True, high_open=True)
         check_interval('min_attention', min_attention, 0, 1, low_open=True)
         check_count('crop_max_tries', crop_max_tries)
         if crop_fallback not in ('best', 'full'):
@@ -164,9 +187,15 @@ class GazeConditionedAugment(BaseTransform):
         if interpolation not in _INTERPOLATIONS:
             raise ValueError(f'interpolation must be one of {_INTERPOLATIONS}'
                              f', got {interpolation!r}')
+        if backend not in ('cv2', 'pillow'):
+            raise ValueError("backend must be 'cv2' or 'pillow', got "
+                             f'{backend!r}')
+        if backend == 'pillow' and interpolation == 'area':
+            raise ValueError("interpolation='area' needs backend='cv2' "
+                             '(Pillow has no area resampling)')
         self.crop_prob = crop_prob
-        self.crop_scale = tuple(crop_scale)
-        self.crop_ratio = tuple(crop_ratio)
+        self.crop_ratio_range = tuple(crop_ratio_range)
+        self.aspect_ratio_range = tuple(aspect_ratio_range)
         self.min_attention = min_attention
         self.crop_max_tries = crop_max_tries
         self.crop_fallback = crop_fallback
@@ -185,22 +214,24 @@ class GazeConditionedAugment(BaseTransform):
         self.dim_floor = dim_floor
         self.dim_eps = dim_eps
         self.interpolation = interpolation
+        self.backend = backend
 
     @cache_randomness
-    def _sample_params(self, sat, img_shape):
+    def _sample_params(self, sat, img_shape, scale_factor):
         """Draw every random parameter of one view.
 
         The crop is chosen here against the input map's summed-area table
-        ``sat``; erasing candidates are drawn here (their size depends only
+        ``sat`` (a map at ``scale_factor`` of the image, None: the image's
+        size); erasing candidates are drawn here (their size depends only
         on the view size) and checked against the view's map in
         :meth:`transform`.
         """
         rng = np.random
         if rng.rand() < self.crop_prob:
             crop = sample_attention_crop(
-                sat, img_shape, self.crop_scale, self.crop_ratio,
-                self.min_attention, self.crop_max_tries, self.crop_fallback,
-                rng)
+                sat, img_shape, self.crop_ratio_range,
+                self.aspect_ratio_range, self.min_attention,
+                self.crop_max_tries, self.crop_fallback, rng, scale_factor)
         else:
             crop = None
         flip = bool(rng.rand() < self.flip_prob)
@@ -210,13 +241,17 @@ class GazeConditionedAugment(BaseTransform):
         erase_boxes = None
         if rng.rand() < self.erase_prob:
             erase_boxes = erase_candidates(
-                self.scale[::-1], self.erase_area, self.erase_ratio,
+                self.scale, self.erase_area, self.erase_ratio,
                 self.erase_min_side, self.erase_max_tries, rng)
         dim_view = bool(rng.rand() < self.dim_prob)
         return dict(crop=crop, flip=flip, angle=angle,
                     erase_boxes=erase_boxes, dim=dim_view)
 
-    def _check_inputs(self, results):
+    def _inputs(self, results):
+        """The image, its map, the map's scale factor (None: the image's
+        size) and the map's summed-area table; raises naming what is
+        wrong. The map's values were checked by ``LoadGazeMap``; here only
+        its shape and its total mass (free from the table) are."""
         if 'gaze_map' not in results:
             raise KeyError(
                 f'{type(self).__name__} needs results["gaze_map"], the '
@@ -227,31 +262,42 @@ class GazeConditionedAugment(BaseTransform):
             raise ValueError(f'{type(self).__name__} expects results["img"] '
                              'as uint8 HxW or HxWxC, got dtype '
                              f'{img.dtype} and shape {img.shape}')
-        if gaze_map.ndim != 2 or gaze_map.shape != img.shape[:2]:
+        scale_factor = results.get('gaze_map_scale_factor')
+        if scale_factor is not None and tuple(scale_factor) == (1.0, 1.0):
+            scale_factor = None
+        expected = img.shape[:2] if scale_factor is None else (
+            round(img.shape[0] * scale_factor[1]),
+            round(img.shape[1] * scale_factor[0]))
+        if gaze_map.ndim != 2 or gaze_map.shape != expected:
             raise ValueError(
                 f'results["gaze_map"] has shape {gaze_map.shape} but '
-                f'results["img"] has {img.shape}: the map must be HxW with '
-                "the image's height and width (LoadGazeMap can resize it: "
-                "on_shape_mismatch='resize').")
-        if gaze_map.dtype != np.float32:
-            gaze_map = gaze_map.astype(np.float32)
+                f'results["img"] has {img.shape}'
+                + ('' if scale_factor is None else
+                   f' and gaze_map_scale_factor {tuple(scale_factor)}')
+                + ': the map must be HxW and cover the image (a transform '
+                'between LoadGazeMap and this one must not resize the '
+                "image; LoadGazeMap can resize a map: on_shape_mismatch="
+                "'resize').")
+        if scale_factor is not None:  # exactly the shapes' ratio
+            scale_factor = map_scale_factor(gaze_map.shape, img.shape)
         sat = summed_area_table(gaze_map)
         total = sat[-1, -1]
-        if not (np.isfinite(total) and total > 0) or gaze_map.min() < 0:
+        if not (np.isfinite(total) and total > 0):
             raise ValueError(
-                'results["gaze_map"] must be non-negative and finite with a '
-                f'positive total mass, got total {total} and minimum '
-                f'{gaze_map.min()} (image: {results.get("img_path")})')
-        return img, gaze_map, sat
+                'results["gaze_map"] must have a positive total mass (finite, '
+                f'non-negative values, see LoadGazeMap), got total {total} '
+                f'(image: {results.get("img_path")})')
+        return img, gaze_map, scale_factor, sat
 
     def transform(self, results):
         """Make one attention-aware view of ``results['img']``."""
-        img, gaze_map, sat = self._check_inputs(results)
-        params = self._sample_params(sat, img.shape)
+        img, gaze_map, scale_factor, sat = self._inputs(results)
+        params = self._sample_params(sat, img.shape, scale_factor)
         crop = params['crop']
         bbox = crop['bbox'] if crop else (0, 0, img.shape[1], img.shape[0])
-        img, gaze_map = crop_resize(img, gaze_map, bbox, self.scale,
-                                    self.interpolation)
+        img, gaze_map = crop_resize(img, gaze_map, bbox, self.scale[::-1],
+                                    self.interpolation, self.backend,
+                                    scale_factor, sat)
         if params['flip']:
             img, gaze_map = hflip(img, gaze_map)
         if params['angle']:
@@ -271,6 +317,8 @@ class GazeConditionedAugment(BaseTransform):
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['gaze_map'] = gaze_map
+        if 'gaze_map_scale_factor' in results:
+            results['gaze_map_scale_factor'] = (1.0, 1.0)
         results['gca_params'] = dict(
             crop=crop is not None,
             crop_bbox=bbox,
@@ -287,8 +335,10 @@ class GazeConditionedAugment(BaseTransform):
 
     def __repr__(self):
         return (f'{self.__class__.__name__}(scale={self.scale}, '
-                f'crop_prob={self.crop_prob}, crop_scale={self.crop_scale}, '
-                f'crop_ratio={tuple(round(r, 4) for r in self.crop_ratio)}, '
+                f'crop_prob={self.crop_prob}, '
+                f'crop_ratio_range={self.crop_ratio_range}, '
+                'aspect_ratio_range='
+                f'{tuple(round(r, 4) for r in self.aspect_ratio_range)}, '
                 f'min_attention={self.min_attention}, '
                 f'crop_max_tries={self.crop_max_tries}, '
                 f'crop_fallback={self.crop_fallback!r}, '
@@ -303,4 +353,5 @@ class GazeConditionedAugment(BaseTransform):
                 f'erase_fill={self.erase_fill}, dim_prob={self.dim_prob}, '
                 f'dim_sigma={self.dim_sigma}, dim_floor={self.dim_floor}, '
                 f'dim_eps={self.dim_eps}, '
-                f'interpolation={self.interpolation!r})')
+                f'interpolation={self.interpolation!r}, '
+                f'backend={self.backend!r})')

@@ -4,13 +4,27 @@ Each geometric operator takes the image (uint8 HxW or HxWxC) and its
 attention map (float32 HxW, aligned pixel for pixel) and returns both,
 still aligned. The map is a density: resampling keeps its values per pixel,
 so its sum changes with the pixel count; only fractions of its mass are
-meaningful downstream.
+meaningful downstream. :func:`crop_resize` also takes a map of lower
+resolution than the image (``scale_factor``); its output map has the view's
+size.
 """
 import math
 
 import cv2
 import mmcv
 import numpy as np
+
+from .gca_sampling import sat_at, summed_area_table
+
+
+def shrink_side(shape, max_side):
+    """``(h, w)`` after shrinking ``shape`` (H, W) so that its shorter side is at
+    most ``max_side`` (``None``: unchanged); never enlarges."""
+    h, w = shape
+    if max_side is None or min(h, w) <= max_side:
+        return h, w
+    scale = max_side / min(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
 
 
 def resize_map(gaze_map, size):
@@ -28,10 +42,34 @@ def resize_map(gaze_map, size):
     return gaze_map
 
 
-def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear'):
-    """Crop ``bbox`` (x1, y1, x2, y2, inclusive-exclusive) from the image and
-    the map and resize both to ``size`` (w, h). The image uses
-    ``interpolation`` (mmcv names); the map uses :func:`resize_map`."""
+def resample_box(sat, bbox, scale_factor, size):
+    """The map behind the summed-area table ``sat`` over ``bbox`` (x1, y1,
+    x2, y2 in the pixels of an image the map covers at ``scale_factor``
+    ``(w_scale, h_scale)``), resampled to ``size`` (w, h): each output pixel
+    is the map's exact mean over its footprint (the map constant over each
+    of its pixels), float32."""
+    out_w, out_h = (int(s) for s in size)
+    x1, y1, x2, y2 = bbox
+    fw, fh = scale_factor
+    xs = (x1 + (x2 - x1) * np.arange(out_w + 1) / out_w) * fw
+    ys = (y1 + (y2 - y1) * np.arange(out_h + 1) / out_h) * fh
+    corners = sat_at(sat, xs[None, :], ys[:, None])
+    mass = np.diff(np.diff(corners, axis=0), axis=1)
+    area = (x2 - x1) * fw / out_w * ((y2 - y1) * fh / out_h)
+    return np.maximum(mass / area, 0).astype(np.float32)
+
+
+def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
+                backend='cv2', scale_factor=None, sat=None):
+    """Crop ``bbox`` (x1, y1, x2, y2, inclusive-exclusive, image pixels)
+    from the image and the map and resize both to ``size`` (w, h).
+
+    The image uses ``interpolation`` and ``backend`` (mmcv names). A map of
+    the image's size (``scale_factor`` None) is cropped and resized with
+    :func:`resize_map`; a map of another resolution (``scale_factor``
+    ``(w_scale, h_scale)``, map pixels per image pixel) is resampled over
+    the box with :func:`resample_box` from its summed-area table ``sat``
+    (computed when not given)."""
     x1, y1, x2, y2 = bbox
     h, w = img.shape[:2]
     if not (0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h):
@@ -39,8 +77,13 @@ def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear'):
                          f'of shape {img.shape}')
     size = tuple(int(s) for s in size)
     img = mmcv.imresize(img[y1:y2, x1:x2], size,
-                        interpolation=interpolation, backend='cv2')
-    gaze_map = resize_map(gaze_map[y1:y2, x1:x2], size)
+                        interpolation=interpolation, backend=backend)
+    if scale_factor is None:
+        gaze_map = resize_map(gaze_map[y1:y2, x1:x2], size)
+    else:
+        if sat is None:
+            sat = summed_area_table(gaze_map)
+        gaze_map = resample_box(sat, bbox, scale_factor, size)
     return img, np.ascontiguousarray(gaze_map)
 
 

@@ -6,23 +6,20 @@ plain parameters, drawing random numbers only from the ``rng`` passed in (a
 only ``rng.uniform`` is used). Rejection sampling is batched: all candidates
 are drawn at once, their masses computed in one numpy expression from the
 summed-area table, and the FIRST qualifying candidate is taken, which is
-exactly what a sequential rejection loop over the same draws returns. Most
-crops qualify within a few tries, where numpy's per-call overhead would
-dominate: the first ``SCALAR_TRIES`` crop candidates are checked one by one
-in plain Python first, with the same floating-point operations, so the
-result is the same.
+exactly what a sequential rejection loop over the same draws returns.
 
 Boxes are ``(x1, y1, x2, y2)`` in pixels, inclusive-exclusive. Attention is
 always a fraction of the map's total mass, so thresholds do not depend on the
-map's scale or resolution.
+map's scale or resolution. The map may have a lower resolution than the
+image the boxes are drawn on (``LoadGazeMap(max_side=...)``): with
+``scale_factor`` (map pixels per image pixel, ``(w_scale, h_scale)`` as
+mmcv's ``Resize`` records it) a box in image pixels is measured exactly on
+the map, taken as constant over each of its pixels.
 """
 import math
 
 import cv2
 import numpy as np
-
-# crop candidates checked one by one before the batch (see the module doc)
-SCALAR_TRIES = 8
 
 
 def check_interval(name, value, low, high, low_open=False, high_open=False):
@@ -68,15 +65,39 @@ def summed_area_table(gaze_map):
     return cv2.integral(gaze_map, sdepth=cv2.CV_64F)
 
 
-def box_mass(sat, boxes):
+def sat_at(sat, x, y):
+    """The summed-area table at fractional map coordinates ``x``, ``y``
+    (arrays of one shape): the mass of the map left of ``x`` and above
+    ``y``, the map taken as constant over each of its pixels. Bilinear
+    interpolation of the table is exact for such a map."""
+    mh, mw = sat.shape[0] - 1, sat.shape[1] - 1
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    x0 = np.clip(np.floor(x), 0, mw - 1).astype(np.intp)
+    y0 = np.clip(np.floor(y), 0, mh - 1).astype(np.intp)
+    tx, ty = x - x0, y - y0
+    s00, s01 = sat[y0, x0], sat[y0, x0 + 1]
+    s10, s11 = sat[y0 + 1, x0], sat[y0 + 1, x0 + 1]
+    return (s00 + tx * (s01 - s00) + ty * (s10 - s00) +
+            tx * ty * (s11 - s01 - s10 + s00))
+
+
+def box_mass(sat, boxes, scale_factor=None):
     """Mass inside box(es) ``(..., 4)`` of the map behind ``sat``, in O(1)
-    per box."""
+    per box. Boxes are in the map's pixels, or, with ``scale_factor``
+    ``(w_scale, h_scale)``, in the pixels of an image the map covers at
+    that scale (see the module doc)."""
     boxes = np.asarray(boxes)
     x1, y1, x2, y2 = (boxes[..., i] for i in range(4))
-    return sat[y2, x2] - sat[y1, x2] - sat[y2, x1] + sat[y1, x1]
+    if scale_factor is None:
+        return sat[y2, x2] - sat[y1, x2] - sat[y2, x1] + sat[y1, x1]
+    fw, fh = scale_factor
+    x1, x2, y1, y2 = x1 * fw, x2 * fw, y1 * fh, y2 * fh
+    return (sat_at(sat, x2, y2) - sat_at(sat, x2, y1) - sat_at(sat, x1, y2)
+            + sat_at(sat, x1, y1))
 
 
-def _total_mass(sat):
+def total_mass(sat):
+    """The map's total mass; ``ValueError`` unless positive and finite."""
     total = sat[-1, -1]
     if not (np.isfinite(total) and total > 0):
         raise ValueError('the attention map has no positive finite mass '
@@ -84,17 +105,28 @@ def _total_mass(sat):
     return total
 
 
-def box_attention(sat, boxes):
-    """Fraction of the map's total mass inside box(es) ``(..., 4)``."""
-    return box_mass(sat, boxes) / _total_mass(sat)
+def box_attention(sat, boxes, scale_factor=None):
+    """Fraction of the map's total mass inside box(es) ``(..., 4)`` (see
+    :func:`box_mass`)."""
+    return box_mass(sat, boxes, scale_factor) / total_mass(sat)
 
 
-def _sat_shape(sat, shape):
+def map_scale_factor(map_shape, shape):
+    """``(w_scale, h_scale)``: pixels of a map of ``map_shape`` (H, W) per
+    pixel of the image of ``shape`` (H, W[, C]) it covers."""
+    return (map_shape[1] / shape[1], map_shape[0] / shape[0])
+
+
+def _sat_shape(sat, shape, scale_factor=None):
+    """The image's ``(h, w)``, after checking that ``sat`` is the table of
+    a map covering it (at ``scale_factor``, default 1)."""
     h, w = shape[:2]
-    if sat.shape != (h + 1, w + 1):
+    fw, fh = scale_factor or (1.0, 1.0)
+    expected = (round(h * fh) + 1, round(w * fw) + 1)
+    if sat.shape != expected:
         raise ValueError(f'summed-area table of shape {sat.shape} does not '
-                         f'belong to an image of shape {tuple(shape[:2])}; '
-                         f'expected ({h + 1}, {w + 1})')
+                         f'belong to an image of shape {tuple(shape[:2])} '
+                         f'at map scale {(fw, fh)}; expected {expected}')
     return h, w
 
 
@@ -161,37 +193,9 @@ def _crop_boxes(u, shape, scale, ratio):
     return boxes, valid
 
 
-def _first_crop_scalar(sat, u, shape, scale, ratio, min_attention, num):
-    """The first qualifying crop among the first ``num`` candidates of the
-    uniform block ``u``, as ``(index, bbox, attention)``, or None: the
-    per-candidate arithmetic of :func:`_crop_boxes` and
-    :func:`box_attention` in Python floats (same IEEE operations in the
-    same order; the aspect ratios come from the same numpy call)."""
-    h, w = shape[:2]
-    total = float(_total_mass(sat))
-    area_lo, area_span = scale[0], scale[1] - scale[0]
-    aspects = _aspects(u[1], ratio)[:num].tolist()
-    for i, (a, aspect, fx, fy) in enumerate(
-            zip(u[0, :num].tolist(), aspects, u[2, :num].tolist(),
-                u[3, :num].tolist())):
-        target = (area_lo + area_span * a) * (h * w)
-        cw = round(math.sqrt(target * aspect))
-        ch = round(math.sqrt(target / aspect))
-        if not (0 < cw <= w and 0 < ch <= h):
-            continue
-        x1 = math.floor(fx * max(w - cw + 1, 1))
-        y1 = math.floor(fy * max(h - ch + 1, 1))
-        x2, y2 = x1 + cw, y1 + ch
-        attention = (sat.item(y2, x2) - sat.item(y1, x2) - sat.item(y2, x1)
-                     + sat.item(y1, x1)) / total
-        if attention >= min_attention:
-            return i, (x1, y1, x2, y2), attention
-    return None
-
-
 def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
                           min_attention=0.9, max_tries=200, fallback='best',
-                          rng=np.random):
+                          rng=np.random, scale_factor=None):
     """Sample a crop that keeps at least ``min_attention`` of the map's mass.
 
     The defaults follow the attention-preserving crop of the method: a zoom
@@ -210,13 +214,16 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
             candidate keeping the most attention, ``'full'`` the whole image.
             'best' also returns the whole image if no candidate fitted.
         rng: source of random numbers (see module doc).
+        scale_factor (tuple, optional): ``(w_scale, h_scale)`` of the map
+            behind ``sat`` relative to the image (see module doc); None:
+            the map has the image's size.
 
     Returns:
         dict: ``bbox`` (x1, y1, x2, y2), ``attention`` (kept fraction),
         ``tries`` (candidates examined: index of the accepted one + 1, or
         ``max_tries``), ``qualified`` (a sampled candidate met the threshold).
     """
-    h, w = _sat_shape(sat, shape)
+    h, w = _sat_shape(sat, shape, scale_factor)
     check_interval('min_attention', min_attention, 0, 1, low_open=True)
     check_count('max_tries', max_tries)
     if fallback not in ('best', 'full'):
@@ -225,15 +232,10 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
     check_range('scale', scale, 0, 1, low_open=True)
     check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
     # the draws of crop_candidates(shape, scale, ratio, max_tries, rng)
-    u = rng.uniform(0.0, 1.0, (4, max_tries))
-    first = _first_crop_scalar(sat, u, shape, scale, ratio, min_attention,
-                               SCALAR_TRIES)
-    if first is not None:
-        i, bbox, attention = first
-        return dict(bbox=bbox, attention=attention, tries=i + 1,
-                    qualified=True)
-    boxes, valid = _crop_boxes(u, shape, scale, ratio)
-    attention = np.where(valid, box_attention(sat, boxes), -1.0)
+    boxes, valid = _crop_boxes(rng.uniform(0.0, 1.0, (4, max_tries)), shape,
+                               scale, ratio)
+    attention = np.where(valid, box_attention(sat, boxes, scale_factor),
+                         -1.0)
     ok = attention >= min_attention
     if ok.any():
         i = int(np.argmax(ok))

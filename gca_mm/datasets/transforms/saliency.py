@@ -24,7 +24,8 @@ class GazeMapToTarget(BaseTransform):
 
     Required Keys:
 
-    - gaze_map (``map_key``): float HxW map, finite and non-negative
+    - gaze_map (``map_key``): float HxW map at the image's size, as
+      ``LoadGazeMap`` (which validates it) gives it
 
     Added Keys:
 
@@ -48,9 +49,6 @@ class GazeMapToTarget(BaseTransform):
         if target.ndim != 2:
             raise ValueError(f'{self.map_key} of {where} must be HxW, got '
                              f'shape {target.shape}')
-        if not np.isfinite(target).all() or (target < 0).any():
-            raise ValueError(f'{self.map_key} of {where} must be finite and '
-                             'non-negative')
         results[self.target_key] = target
         return results
 

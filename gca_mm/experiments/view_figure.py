@@ -5,14 +5,15 @@ the same overlay with the crop box of every view (one colour per row).
 Below: a row of stock views and a row of GCA views, each titled with the
 attention its crop keeps.
 """
+import cv2
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from mmengine.runner import set_random_seed
 
-from ..analysis.finding_survival import image_findings, load_findings_table
-from ..analysis.pipeline_views import compared_views, find_image
+from .finding_survival import image_findings, load_findings_table
+from .pipeline_views import compared_views, find_image
 from ..utils import atomic_open
 
 # per row: label, colour (view frames and crop boxes), crop box line style
@@ -77,7 +78,7 @@ def draw_views(xray, gaze_map, views, lesions=(), title=None, panel_px=160,
         xray (ndarray): the loaded image (uint8, grey or BGR).
         gaze_map (ndarray): its attention map (HxW, aligned with ``xray``).
         views (dict): 'stock' and 'gca' -> list of
-            :class:`~gca_mm.analysis.View`; every row has the same length.
+            :class:`~gca_mm.experiments.View`; every row has the same length.
         lesions (Sequence): findings with ``kind`` and ``box``
             (x1, y1, x2, y2), e.g. ``ImageFindings.lesions``.
         title (str, optional): figure title.
@@ -172,7 +173,7 @@ def visualize_views(stock, gca, image=0, data_root=None, gaze_map_root=None,
             Defaults to 0.
         data_root, gaze_map_root, split, gaze_map_suffix (str, optional):
             replace the configs' values (see
-            ``gca_mm.analysis.load_view_configs``).
+            ``gca_mm.experiments.load_view_configs``).
         num_views (int): views per row. Defaults to 4.
         seed (int): random seed of the views. Defaults to 0.
         findings (str, optional): ``findings.csv``; ``'auto'`` uses
@@ -202,7 +203,11 @@ def visualize_views(stock, gca, image=0, data_root=None, gaze_map_root=None,
     title = info['img_path']
     if entry is not None:
         title += f'  (KL{entry.grade})'
-    fig = draw_views(loaded['img'], loaded['gaze_map'], views,
+    gaze_map = loaded['gaze_map']
+    if gaze_map.shape != loaded['img'].shape[:2]:  # a bounded map, shown
+        h, w = loaded['img'].shape[:2]             # at the image's size
+        gaze_map = cv2.resize(gaze_map, (w, h), interpolation=cv2.INTER_LINEAR)
+    fig = draw_views(loaded['img'], gaze_map, views,
                      entry.lesions if entry is not None else (), title,
                      panel_px)
     if out:

@@ -4,7 +4,7 @@ A cell is one (algorithm, arm, seed): the arm is ``stock`` (the knee config
 of the algorithm) or ``gca`` (its ``*_gca_knee.py`` twin), trained with the
 same budget, seed, initialisation and image order. The reference ``random``
 probes the untrained backbone of the same architecture. Every backbone is
-scored by the same probe (:func:`gca_mm.analysis.feature_probe`: frozen
+scored by the same probe (:func:`gca_mm.experiments.feature_probe`: frozen
 features of un-augmented images, logistic regression with its L2 strength
 chosen on val), at every ``curve_every`` epochs for the learning curve and
 at the last epoch for the result.
@@ -26,7 +26,9 @@ from typing import Optional
 
 from mmengine.config import Config
 
-from ..utils import atomic_write_text
+from ..utils import atomic_write_text, walk_pipeline
+from ..utils.config_walk import transform_type
+from .config_dir import config_dir, tools_dir
 from .stages import run_script
 
 ALGORITHMS = ('simclr', 'mocov3', 'byol')
@@ -52,27 +54,25 @@ class Budget:
     probe_size: int = 160  # the probe's un-augmented images
 
 
-def pretrain_config(algorithm, arm, repo_root):
+def pretrain_config(algorithm, arm, configs=None):
+    """Path of the pre-training config of a cell (in ``configs``, see
+    :func:`~gca_mm.experiments.config_dir`)."""
     if algorithm not in ALGORITHMS or arm not in ARMS:
         raise ValueError(f'unknown cell {algorithm}/{arm}; algorithms '
                          f'{ALGORITHMS}, arms {ARMS}')
     name = f'{algorithm}_knee.py' if arm == 'stock' else \
         f'{algorithm}_gca_knee.py'
-    return osp.join(repo_root, 'configs', name)
+    return osp.join(config_dir(configs), name)
 
 
 def set_crop_size(pipeline, size):
     """Set the output size of every crop / resize step (nested views too)."""
-    for t in pipeline:
-        kind = t.get('type', '').split('.')[-1]
+    for _, t in walk_pipeline(pipeline, 'pipeline'):
+        kind = transform_type(t)
         if kind in ('RandomResizedCrop', 'GazeConditionedAugment'):
             t['scale'] = size
         elif kind == 'Resize':
             t['scale'] = (size, size)
-        inner = t.get('transforms')
-        if inner:
-            for group in ([inner] if isinstance(inner[0], dict) else inner):
-                set_crop_size(group, size)
 
 
 def scale_schedule(cfg, epochs):
@@ -98,11 +98,12 @@ def curve_epochs(budget):
     return epochs + [budget.epochs]
 
 
-def probe_config(budget, data_root, repo_root, cache_dir=None):
-    """The probe config (``configs/linear_probe_knee.py``) on ``data_root``
-    at the budget's ``probe_size``; its test pipeline reads un-augmented
-    images (area-resized), decoded once into ``cache_dir`` when given."""
-    probe = Config.fromfile(osp.join(repo_root, 'configs',
+def probe_config(budget, data_root, configs=None, cache_dir=None):
+    """The probe config (``linear_probe_knee.py`` of ``configs``) on
+    ``data_root`` at the budget's ``probe_size``; its test pipeline reads
+    un-augmented images (area-resized), decoded once into ``cache_dir`` when
+    given."""
+    probe = Config.fromfile(osp.join(config_dir(configs),
                                      'linear_probe_knee.py'))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = probe[loader].dataset
@@ -114,9 +115,9 @@ def probe_config(budget, data_root, repo_root, cache_dir=None):
 
 
 def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
-                          repo_root, gaze_map_root=None, cache_dir=None):
+                          configs=None, gaze_map_root=None, cache_dir=None):
     """Write the cell's pre-training config into ``work_dir``."""
-    pre = Config.fromfile(pretrain_config(algorithm, arm, repo_root))
+    pre = Config.fromfile(pretrain_config(algorithm, arm, configs))
     dataset = pre.train_dataloader.dataset
     dataset.data_root = data_root
     if cache_dir and dataset.get('decoded_cache'):
@@ -193,16 +194,16 @@ class Prober:
     """Scores backbones with the benchmark's probe; the probe config and
     the decoded images are shared by every cell of a run."""
 
-    def __init__(self, budget, data_root, repo_root, cache_dir=None):
-        self.cfg = probe_config(budget, data_root, repo_root, cache_dir)
+    def __init__(self, budget, data_root, configs=None, cache_dir=None):
+        self.cfg = probe_config(budget, data_root, configs, cache_dir)
 
     def __call__(self, checkpoint, seed=0):
         """Probe results of a pre-training ``checkpoint`` (``None``: the
         untrained backbone initialised under ``seed``)."""
         from mmengine.logging import MMLogger
 
-        from ..analysis import (build_probe_model, extract_features,
-                                feature_probe)
+        from .feature_probe import (build_probe_model, extract_features,
+                                    feature_probe)
         from ..engine import cpu_supports_bf16
 
         # keep mmengine's per-parameter initialisation report off the log
@@ -230,10 +231,14 @@ def _read_json(path, default=None):
         return json.load(f)
 
 
-def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
-             gaze_map_root=None, prober=None, cache_dir=None):
+def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
+             gaze_map_root=None, prober=None, cache_dir=None, configs=None):
     """Run (or finish) one cell; return its result dict. ``algorithm`` may
-    also be one of :data:`REFERENCES` (``arm`` is then ignored)."""
+    also be one of :data:`REFERENCES` (``arm`` is then ignored).
+
+    ``tools`` and ``configs`` are the folders of gca_mm's tools
+    (``train.py`` pre-trains) and configs; None finds them
+    (:func:`~gca_mm.experiments.config_dir`)."""
     if algorithm in REFERENCES:
         arm = 'reference'
     work_dir = cell_dir(work_root, algorithm, arm, seed)
@@ -245,8 +250,7 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
                 f'{result_path} was run with budget {result["budget"]}, not '
                 f'{asdict(budget)}; use another work dir for another budget')
         return result
-    repo_root = osp.dirname(tools_dir)
-    prober = prober or Prober(budget, data_root, repo_root, cache_dir)
+    prober = prober or Prober(budget, data_root, configs, cache_dir)
     os.makedirs(work_dir, exist_ok=True)
     result = dict(algorithm=algorithm, arm=arm, seed=seed,
                   budget=asdict(budget), data_root=data_root)
@@ -257,12 +261,12 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools_dir,
         result.update(curve=[], seconds_per_epoch=None)
     else:
         cfg_path = write_pretrain_config(algorithm, arm, seed, budget,
-                                         data_root, work_dir, repo_root,
+                                         data_root, work_dir, configs,
                                          gaze_map_root, cache_dir)
         pre_dir = osp.join(work_dir, 'pretrain')
         last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
         if not osp.isfile(last):
-            run_script(osp.join(tools_dir, 'train.py'), cfg_path,
+            run_script(osp.join(tools_dir(tools), 'train.py'), cfg_path,
                        '--work-dir', pre_dir, '--resume',
                        *(['--amp'] if budget.amp else []),
                        log_file=osp.join(work_dir, 'pretrain.log'),

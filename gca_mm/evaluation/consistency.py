@@ -5,42 +5,23 @@ rendered from the OTHER readers' fixations predicts the held-out reader; it
 is scored by CC against the held-out reader's rendered map and by NSS at the
 held-out reader's fixated pixels. Scores are averaged over the held-out
 readers of an image, then reported as mean and standard deviation over
-images. A centre-bias Gaussian is scored the same way for context.
+images. A centre-bias Gaussian (the saliency model's baseline,
+:func:`~gca_mm.evaluation.center_bias_map`) is scored the same way for
+context. Fixations are rasterised as for the model's NSS
+(:func:`~gca_mm.evaluation.fixation_mask`).
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 from mmengine.utils import track_iter_progress
 
-from gca_mm.evaluation import cc, nss
-
-from .bounds import lookup_size
-from .heatmap import render_fixation_map
+from ..gaze.bounds import lookup_size
+from ..gaze.heatmap import render_fixation_map
+from .saliency_baselines import center_bias_map
+from .saliency_functional import cc, fixation_mask, nss
 
 METRICS = ('cc', 'nss')
 MODELS = ('inter_reader', 'center_bias')
-
-
-def center_bias_map(shape, sigma_frac=0.25):
-    """Gaussian centred on the image with sigmas ``sigma_frac * (w, h)``,
-    normalised to sum 1."""
-    h, w = shape
-    if not sigma_frac > 0:
-        raise ValueError(f'sigma_frac must be > 0, got {sigma_frac}')
-    gy = np.exp(-0.5 * ((np.arange(h) - (h - 1) / 2) / (sigma_frac * h))**2)
-    gx = np.exp(-0.5 * ((np.arange(w) - (w - 1) / 2) / (sigma_frac * w))**2)
-    g = np.outer(gy, gx)
-    return g / g.sum()
-
-
-def fixation_mask(table, shape):
-    """Boolean ``h x w`` mask of the pixels that hold a fixation."""
-    h, w = shape
-    mask = np.zeros((h, w), dtype=bool)
-    cols = np.clip(np.round(table.x).astype(np.int64), 0, w - 1)
-    rows = np.clip(np.round(table.y).astype(np.int64), 0, h - 1)
-    mask[rows, cols] = True
-    return mask
 
 
 @dataclass
@@ -142,10 +123,13 @@ def inter_reader_consistency(table,
                 sigma_deg=sigma_deg,
                 ppd=ppd,
                 duration_weighting=duration_weighting)
-            truth = render_fixation_map(sub.select(held_out), shape, **kwargs)
+            held = sub.select(held_out)
+            truth = render_fixation_map(held, shape, **kwargs)
             others = render_fixation_map(
                 sub.select(~held_out), shape, **kwargs)
-            mask = fixation_mask(sub.select(held_out), shape)
+            # the saliency metric's rasteriser: NSS here and the model's
+            # NSS count the same pixels as fixated
+            mask = fixation_mask(np.stack([held.x, held.y], axis=1), shape)
             for model, pred in (('inter_reader', others), ('center_bias',
                                                            center)):
                 per_reader[model]['cc'].append(cc(pred, truth))

@@ -4,7 +4,7 @@ findings surviving it, and the cost of making the views.
 Attention kept by a view = the fraction of the image's attention map mass
 inside the view's crop box (input pixels), for both stock and GCA views, on
 the same map. Finding survival is defined in
-:mod:`gca_mm.analysis.finding_survival`.
+:mod:`gca_mm.experiments.finding_survival`.
 """
 import os
 import os.path as osp
@@ -19,7 +19,7 @@ from .finding_survival import (SURVIVAL_FRACTION, SurvivalCounter,
                                image_findings, lesion_rate_table,
                                load_findings_table)
 from .pipeline_views import compared_views, training_pipeline
-from .throughput import build_pipeline, pipeline_throughput
+from .throughput import build_pipeline, pipeline_throughput, speed_ratio
 
 PERCENTILES = (5, 25, 50, 75, 95)
 HIST_BINS = 20
@@ -161,7 +161,7 @@ def view_statistics(stock,
         for name in NAMES:
             results = views[name].load(info)
             sat = summed_area_table(results['gaze_map'])
-            h, w = results['gaze_map'].shape
+            h, w = results['img'].shape[:2]
             for k in range(views_per_image):
                 view = views[name].view(results, k, sat)
                 attention[name].append(view.attention)
@@ -200,13 +200,8 @@ def view_statistics(stock,
         result = pipeline_throughput(
             {name: build_pipeline(training_pipeline(cfgs[name]))
              for name in NAMES}, timed, rounds=throughput_rounds, seed=seed)
-        rates = result['round_images_per_s']
-        result.update(
-            ratio=result['images_per_s']['gca'] /
-            result['images_per_s']['stock'],
-            round_ratio_median=float(np.median(
-                np.divide(rates['gca'], rates['stock']))),
-            machine=machine_info())
+        result.update(speed_ratio(result, 'gca', 'stock'),
+                      machine=machine_info())
         report['throughput'] = result
     return report
 

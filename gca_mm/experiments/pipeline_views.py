@@ -19,9 +19,10 @@ from mmengine.registry import DefaultScope
 from mmpretrain.datasets.transforms import RandomResizedCrop
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from ..apis.gca_config import LOAD_MAP, apply_gca
+from ..apis.gca_config import LOAD_MAP, effective_config
 from ..datasets.transforms import GazeConditionedAugment
 from ..datasets.transforms.gca_sampling import box_attention, summed_area_table
+from ..utils.config_walk import pipeline_datasets, transform_type
 
 
 class View(NamedTuple):
@@ -37,18 +38,13 @@ class View(NamedTuple):
     gca_params: Optional[dict]
 
 
-def _type(t):
-    return str(t.get('type', '')).split('.')[-1] if isinstance(t, dict) \
-        else ''
-
-
 def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
                       split=None, gaze_map_suffix=None):
     """The stock config and the effective GCA config, as the runners see
     them.
 
-    ``gca`` is made effective like ``GCARunner`` does:
-    ``apply_gca(cfg, **cfg.gca)``, with ``gaze_map_root`` and
+    ``gca`` is made effective like ``GCARunner`` does
+    (:func:`gca_mm.apis.effective_config`), with ``gaze_map_root`` and
     ``gaze_map_suffix`` (if given) replacing the config's. ``data_root``
     and ``split`` (if given) replace those of both training datasets.
 
@@ -66,12 +62,12 @@ def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
     """
     stock = stock if isinstance(stock, Config) else Config.fromfile(stock)
     gca = gca if isinstance(gca, Config) else Config.fromfile(gca)
-    gca_args = dict(gca.get('gca') or {})
+    overrides = {}
     if gaze_map_root is not None:
-        gca_args['gaze_map_root'] = gaze_map_root
+        overrides['gaze_map_root'] = gaze_map_root
     if gaze_map_suffix is not None:
-        gca_args['gaze_map_suffix'] = gaze_map_suffix
-    gca = apply_gca(gca, **gca_args)
+        overrides['gaze_map_suffix'] = gaze_map_suffix
+    gca = effective_config(gca, **overrides)
     for cfg in (stock, gca):
         dataset = _training_dataset(cfg)
         if data_root is not None:
@@ -82,17 +78,19 @@ def load_view_configs(stock, gca, data_root=None, gaze_map_root=None,
 
 
 def _training_dataset(cfg):
-    """The innermost dataset dict of ``cfg.train_dataloader`` (wrappers
-    followed)."""
-    dataset = (cfg.get('train_dataloader') or {}).get('dataset')
-    while dataset is not None and 'pipeline' not in dataset \
-            and 'dataset' in dataset:
-        dataset = dataset['dataset']
-    if not dataset or 'pipeline' not in dataset:
-        name = cfg.filename or 'the config'
+    """The training dataset dict of ``cfg`` that has the pipeline
+    (wrappers followed); exactly one is expected."""
+    name = cfg.filename or 'the config'
+    found = pipeline_datasets((cfg.get('train_dataloader') or {}).get(
+        'dataset'), 'train_dataloader.dataset')
+    if not found:
         raise ValueError(f'{name}: train_dataloader.dataset has no pipeline; '
                          'expected a contrastive pre-training config')
-    return dataset
+    if len(found) > 1:
+        raise ValueError(f'{name}: the views of one training dataset are '
+                         f'compared; found {len(found)} with a pipeline '
+                         f'({", ".join(f for f, _ in found)})')
+    return found[0][1]
 
 
 def training_pipeline(cfg):
@@ -105,7 +103,7 @@ def build_view_dataset(cfg):
     images that have an attention map (``require_gaze_map`` for a
     ``KneeXrayDataset`` with ``gaze_map_root``)."""
     dataset = dict(_training_dataset(cfg), pipeline=[])
-    if _type(dataset) == 'KneeXrayDataset':
+    if transform_type(dataset) == 'KneeXrayDataset':
         dataset['decoded_cache'] = None  # the views decode their own images
         if dataset.get('gaze_map_root'):
             dataset['require_gaze_map'] = True
@@ -153,7 +151,8 @@ def compared_views(stock, gca, data_root=None, gaze_map_root=None,
         stock, gca, data_root, gaze_map_root, split, gaze_map_suffix)))
     dataset = build_view_dataset(cfgs['gca'])
     gca_pipeline = training_pipeline(cfgs['gca'])
-    map_loader = next(t for t in gca_pipeline if _type(t) == LOAD_MAP)
+    map_loader = next(t for t in gca_pipeline
+                      if transform_type(t) == LOAD_MAP)
     views = {name: PipelineViews(training_pipeline(cfg), map_loader)
              for name, cfg in cfgs.items()}
     return cfgs, dataset, views
@@ -176,7 +175,7 @@ class PipelineViews:
     """
 
     def __init__(self, pipeline, load_gaze_map=None):
-        types = [_type(t) for t in pipeline]
+        types = [transform_type(t) for t in pipeline]
         if types.count('MultiView') != 1:
             raise ValueError('expected a pipeline with exactly one MultiView, '
                              f'got the steps {types}')
@@ -218,7 +217,9 @@ class PipelineViews:
             results (dict): output of :meth:`load`; not modified.
             index (int): view number.
             sat (ndarray, optional): summed-area table of
-                ``results['gaze_map']``, to reuse across views.
+                ``results['gaze_map']``, to reuse across views. The map may
+                be smaller than the image (``gaze_map_scale_factor``); the
+                attention of the crop box is measured on it exactly.
 
         Returns:
             View: the view and where it comes from.
@@ -244,5 +245,12 @@ class PipelineViews:
             out = view(copy.deepcopy(results))
             params = None
             bbox = (int(left), int(top), int(left + w), int(top + h))
-        return View(out['img'], bbox, float(box_attention(sat, bbox)),
-                    self.pipeline_of[k], params)
+        attention = box_attention(sat, bbox, _scale_factor(results))
+        return View(out['img'], bbox, float(attention), self.pipeline_of[k],
+                    params)
+
+
+def _scale_factor(results):
+    """The map's scale factor relative to the image, None at 1."""
+    factor = results.get('gaze_map_scale_factor')
+    return None if factor is None or tuple(factor) == (1.0, 1.0) else factor

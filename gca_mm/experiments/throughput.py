@@ -119,3 +119,17 @@ def _steps(pipeline):
         named.append((base if seen[base] == 1 else f'{base}#{seen[base]}',
                       t))
     return named
+
+
+def speed_ratio(result, numerator, denominator):
+    """How fast pipeline ``numerator`` runs relative to ``denominator`` in a
+    :func:`pipeline_throughput` result: ``ratio`` of their images per
+    second over all rounds (above 1: ``numerator`` is faster) and
+    ``round_ratio_median``, the median of the per-round ratios (robust to a
+    burst of load that hit one pass)."""
+    rates = result['round_images_per_s']
+    per_round = np.divide(rates[numerator], rates[denominator])
+    return dict(
+        ratio=result['images_per_s'][numerator] /
+        result['images_per_s'][denominator],
+        round_ratio_median=float(np.median(per_round)))
