@@ -338,9 +338,7 @@ def test_gaze_map_to_target_validates():
     from gca_mm.datasets.transforms import GazeMapToTarget
     with pytest.raises(KeyError, match="k.png has no 'gaze_map'"):
         GazeMapToTarget()(dict(img_path='k.png'))
-    with pytest.raises(ValueError, match='finite and non-negative'):
-        GazeMapToTarget()(dict(gaze_map=-np.ones((4, 4))))
-    with pytest.raises(ValueError, match='must be HxW'):
-        GazeMapToTarget()(dict(gaze_map=np.ones((4, 4, 3))))
+    # the map's values and shape are validated once, by LoadGazeMap
+    # when it is read, not again here
     out = GazeMapToTarget()(dict(gaze_map=np.ones((4, 4), np.float64)))
     assert out['gt_saliency'].dtype == np.float32
