@@ -100,7 +100,9 @@ def test_bf16_losses_close_to_fp32_and_checkpoint_resumes(tiny_knee_root,
                                 **small_lr))
     assert type(bf16.optim_wrapper).__name__ == 'CPUAmpOptimWrapper'
     assert len(loss32) == len(loss16) == 4
-    assert loss16 == pytest.approx(loss32, rel=0.02)
+    # 4 %: bf16 keeps 8 mantissa bits; with every residual block live
+    # (zero_init_residual=False) its rounding passes through all 8 blocks
+    assert loss16 == pytest.approx(loss32, rel=0.04)
     assert list(loss16) != list(loss32)  # really ran in another precision
 
     ckpt = str(tmp_path / 'bf16' / 'epoch_1.pth')

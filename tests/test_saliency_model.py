@@ -338,7 +338,8 @@ def test_gaze_map_to_target_validates():
     from gca_mm.datasets.transforms import GazeMapToTarget
     with pytest.raises(KeyError, match="k.png has no 'gaze_map'"):
         GazeMapToTarget()(dict(img_path='k.png'))
-    # the values were validated once, by LoadGazeMap (test_load_gaze_map)
+    # the map's values are validated once, by LoadGazeMap, when it is read;
+    # here only that the target is a 2-D map
     with pytest.raises(ValueError, match='must be HxW'):
         GazeMapToTarget()(dict(gaze_map=np.ones((4, 4, 3))))
     out = GazeMapToTarget()(dict(gaze_map=np.ones((4, 4), np.float64)))

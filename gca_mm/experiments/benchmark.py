@@ -46,7 +46,7 @@ PROGRESS_LINES = r'Epoch\(train\)'
 class Budget:
     """What one cell may spend, and how it is probed."""
     num_images: Optional[int] = None  # first N train images; None = all
-    epochs: int = 60
+    epochs: int = 90
     img_size: int = 64  # training views
     batch_size: int = 128
     amp: bool = True  # bf16 autocast on a CPU, fp16 on a GPU
