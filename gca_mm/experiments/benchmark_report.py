@@ -321,18 +321,12 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
         if rec is not None:
             ax.axhline(rec[key + '_mean'], color='#1b9e77', ls='--', lw=1,
                        label=ALGORITHM_NAMES['random'])
-        if floor is not None:
-            ax.axhline(floor[key], color='black', ls='-.', lw=1,
-                       label=f"always KL{floor['grade']}")
+        _floor_line(ax, floor, key)
         ax.set_xticks(range(len(algos)))
         ax.set_xticklabels([_name(a) for a in algos])
         ax.set_ylabel(label)
         ax.spines[['top', 'right']].set_visible(False)
-    axes[0].legend(frameon=False, fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
+    _finish(fig, axes, title, path)
 
 
 def plot_curves(path, summary, title='Learning curves', floor=None):
@@ -362,12 +356,23 @@ def plot_curves(path, summary, title='Learning curves', floor=None):
                         ls='-' if rec['arm'] == 'stock' else '--',
                         label=f"{_name(rec['algorithm'])} "
                         f"{ARM_NAMES[rec['arm']]}")
-        if floor is not None:
-            ax.axhline(floor[key], color='black', ls='-.', lw=1,
-                       label=f"always KL{floor['grade']}")
+        _floor_line(ax, floor, key)
         ax.set_xlabel('pre-training epoch')
         ax.set_ylabel(label)
         ax.spines[['top', 'right']].set_visible(False)
+    _finish(fig, axes, title, path)
+
+
+def _floor_line(ax, floor, key):
+    """The majority-class answer as a horizontal line (if known)."""
+    if floor is not None:
+        ax.axhline(floor[key], color='black', ls='-.', lw=1,
+                   label=f"always KL{floor['grade']}")
+
+
+def _finish(fig, axes, title, path):
+    """Legend, title and an atomic save of a two-panel report figure."""
+    import matplotlib.pyplot as plt
     axes[0].legend(frameon=False, fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
