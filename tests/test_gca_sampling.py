@@ -289,3 +289,7 @@ def test_shared_table_is_computed_once_and_only_for_its_map():
     other = shared.get(flipped)  # a map changed before GCA
     assert other is not table
     np.testing.assert_array_equal(other, summed_area_table(flipped))
+    edited = m.copy()  # one pixel changed, between any sampling grid's
+    edited[1, 1] += 1.0
+    np.testing.assert_array_equal(shared.get(edited),
+                                  summed_area_table(edited))

@@ -88,11 +88,11 @@ class SharedSummedAreaTable:
     (each from a deep copy of its results) compute the table once.
 
     ``LoadGazeMap`` puts one in ``results['gaze_map_sat']``. A transform
-    may still replace the map before GCA (a flip, a rotation, a resize):
-    :meth:`get` hands out the shared table only for a copy of the map it
-    was made from (same shape, same values on a grid of about 32 x 32
-    pixels, which such transforms change), and otherwise the table of the
-    map given.
+    may still replace or edit the map before GCA (a flip, a rotation, a
+    resize, a change to a few pixels): :meth:`get` hands out the shared
+    table only for an exact copy of the map it was made from (same shape,
+    every value equal: one comparison, a fraction of the table's cost), and
+    otherwise the table of the map given.
     """
 
     def __init__(self, gaze_map):
@@ -110,13 +110,9 @@ class SharedSummedAreaTable:
         table = self._table
         if gaze_map is self._map:
             return table
-        if gaze_map.shape != self._map.shape:
-            return summed_area_table(gaze_map)
-        step = max(1, min(gaze_map.shape) // 32)
-        if not np.array_equal(gaze_map[::step, ::step],
-                              self._map[::step, ::step]):
-            return summed_area_table(gaze_map)
-        return table
+        if np.array_equal(gaze_map, self._map):
+            return table
+        return summed_area_table(gaze_map)
 
     def __repr__(self):
         return (f'{type(self).__name__}(map shape {self._map.shape}, '
