@@ -13,36 +13,13 @@ img_size = _base_.knee_img_size
 data_root = _base_.knee_data_root
 data_preprocessor = _base_.knee_data_preprocessor
 
-# mmpretrain's stock views; only the crop's resize backend is OpenCV (the
-# same bilinear / bicubic resize, 16x faster than Pillow on this CPU)
-view_pipeline1 = [
-    dict(type='RandomResizedCrop', scale=img_size, interpolation='bicubic',
-         backend='cv2'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomApply',
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.2, hue=0.1)],
-         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-         magnitude_std='inf', prob=1.),
-    dict(type='Solarize', thr=128, prob=0.),
-]
-view_pipeline2 = [
-    dict(type='RandomResizedCrop', scale=img_size, interpolation='bicubic',
-         backend='cv2'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomApply',
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.2, hue=0.1)],
-         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-         magnitude_std='inf', prob=0.1),
-    dict(type='Solarize', thr=128, prob=0.2),
-]
+# mmpretrain's stock views (the inherited `train_pipeline`), at this size;
+# only the crop's resize backend is OpenCV (the same bilinear / bicubic
+# resize, 16x faster than Pillow on this CPU)
+view_pipeline1, view_pipeline2 = [[
+    dict(t, scale=img_size, backend='cv2')
+    if t['type'] == 'RandomResizedCrop' else t for t in view
+] for view in _base_.train_pipeline[1]['transforms']]
 train_pipeline = [
     dict(type='LoadXrayFromFile'),
     dict(type='MultiView', num_views=[1, 1],

@@ -19,19 +19,12 @@ data_preprocessor = _base_.knee_data_preprocessor
 # stayed at chance (ln 255) for all 75 epochs of a 10-minute run; with these
 # it fell, and the val probe rose (docs/cpu_training.md, "What did not
 # work"). The crop resize goes through OpenCV (16x faster than Pillow here).
-view_pipeline = [
-    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.2, 1.),
-         backend='cv2'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomApply',
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.2, hue=0.1)],
-         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-         magnitude_std='inf', prob=0.5),
-]
+# the inherited stock views: crop, flip, jitter, grey, blur
+view_pipeline = _base_.train_pipeline[1]['transforms'][0]
+view_pipeline[0].update(scale=img_size, crop_ratio_range=(0.2, 1.),
+                        backend='cv2')
+view_pipeline[2].transforms[0].update(brightness=0.4, contrast=0.4,
+                                      saturation=0.2, hue=0.1)
 train_pipeline = [
     dict(type='LoadXrayFromFile'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),

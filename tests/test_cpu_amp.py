@@ -127,3 +127,18 @@ def test_channels_last_hook_converts_the_model(tiny_knee_root, tmp_path):
     layer = runner.model.backbone.layer1[0].conv1.weight
     assert layer.is_contiguous(memory_format=torch.channels_last) and \
         not layer.is_contiguous()
+
+
+def test_benchmark_budget_uses_mixed_precision_only_where_native(monkeypatch):
+    """The benchmark and the demo pass --amp only where it can run, so they
+    train in fp32 on a CPU without native bf16 instead of failing."""
+    from gca_mm.experiments.benchmark import Budget
+    from gca_mm.utils import precision_name
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr('gca_mm.engine.optimizers.cpu_supports_bf16',
+                        lambda: True)
+    assert Budget().amp and precision_name(Budget().amp) == 'bf16'
+    monkeypatch.setattr('gca_mm.engine.optimizers.cpu_supports_bf16',
+                        lambda: False)
+    assert not Budget().amp and precision_name(Budget().amp) == 'fp32'
+    assert Budget(amp=True).amp  # an explicit choice is kept

@@ -32,7 +32,7 @@ from gca_mm.experiments.benchmark_report import (
     margins_table, plot_accuracy, plot_curves, results_table, summarize,
     write_json)
 from gca_mm.experiments.feature_probe import C_GRID
-from gca_mm.utils import atomic_write_text
+from gca_mm.utils import atomic_write_text, precision_name
 
 HERE = osp.dirname(osp.abspath(__file__))
 CONFIGS = osp.join(osp.dirname(HERE), 'configs')
@@ -61,7 +61,7 @@ def parse_args(argv=None):
                         default=DEFAULT.batch_size)
     parser.add_argument('--no-amp', action='store_true',
                         help='pre-train in fp32 (default: bf16 on a CPU '
-                        'with AMX-BF16, fp16 on a GPU)')
+                        'with native bf16, fp16 on a GPU, fp32 elsewhere)')
     parser.add_argument('--curve-every', type=int,
                         default=DEFAULT.curve_every,
                         help='probe every N epochs for the learning curve '
@@ -97,7 +97,8 @@ def parse_args(argv=None):
 
 def budget_of(args):
     return Budget(args.num_images, args.epochs, args.img_size,
-                  args.batch_size, not args.no_amp, args.curve_every,
+                  args.batch_size, DEFAULT.amp and not args.no_amp,
+                  args.curve_every,
                   args.probe_size)
 
 
@@ -146,7 +147,7 @@ def write_report(args, argv, results, seconds):
         f'{seconds / 60:.0f} min.', '',
         f'Budget per cell: pre-training on {images} train images of '
         f'`{args.data_root}`, {budget.epochs} epochs, {budget.img_size} px, '
-        f'batch {budget.batch_size}, {"bf16" if budget.amp else "fp32"}. '
+        f'batch {budget.batch_size}, {precision_name(budget.amp)}. '
         f'Probe: {settings["probe"]}, at {budget.probe_size} px; test split of '
         f'{floor["test_images"]} images. Seeds: '
         f'{", ".join(map(str, args.seeds))} (every arm of a seed shares '

@@ -3,7 +3,7 @@
 synthetic knee X-rays with simulated radiologist gaze -> gaze-saliency model
 (train, evaluate against baselines) -> predicted attention map for every
 image -> MoCo v3 pre-training with GCA and, with the same budget, without
-(the CPU recipe: bf16, 64 px, batch 128, decoded images in memory) -> the
+(the CPU recipe: bf16 where native, 64 px, batch 128, decoded images in memory) -> the
 benchmark's probe of both and of the untrained backbone on KL grade -> a
 printed table and a report folder. Stages whose outputs are complete are
 skipped on a rerun.
@@ -23,7 +23,8 @@ from gca_mm.experiments.benchmark import Budget, Prober, run_cell
 from gca_mm.experiments.benchmark_report import (
     differences_table, majority_baseline, majority_line, margins_table,
     plot_accuracy, plot_curves, results_table, summarize)
-from gca_mm.utils import atomic_write_text
+from gca_mm.utils import (atomic_write_text, native_mixed_precision,
+                          precision_name)
 
 HERE = osp.dirname(osp.abspath(__file__))
 CONFIGS = osp.join(osp.dirname(HERE), 'configs')  # the configs beside tools/
@@ -73,7 +74,8 @@ class Demo:
         self.cells_dir = osp.join(work, 'pretrain')
         self.report_dir = osp.join(work, 'report')
         self.budget = Budget(None, args.pretrain_epochs, args.img_size,
-                             args.batch_size, True, args.curve_every,
+                             args.batch_size, native_mixed_precision(),
+                             args.curve_every,
                              args.probe_size)
         self.cache_dir = osp.join(work, 'decoded_cache')
 
@@ -209,7 +211,7 @@ class Demo:
             '## Gaze-saliency model on held-out gaze (demo test split)', '',
             saliency_rows, '',
             f'## {a.algorithm} pre-training, {a.pretrain_epochs} epochs at '
-            f'{a.img_size} px (bf16), then the benchmark\'s probe (logistic '
+            f'{a.img_size} px ({precision_name(self.budget.amp)}), then the benchmark\'s probe (logistic '
             'regression on frozen features, L2 chosen on val)',
             '', results_table(summary), '',
             majority_line(floor), '',

@@ -14,32 +14,11 @@ data_root = _base_.knee_data_root
 img_size = 112
 max_epochs = 20
 
-view_pipeline1 = [
-    dict(type='RandomResizedCrop', size=img_size, scale=(0.2, 1.),
-         backend='pillow'),
-    dict(type='RandomApply',
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.2, hue=0.1)],
-         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='RandomGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=1.),
-    dict(type='RandomSolarize', prob=0.),
-    dict(type='RandomFlip', prob=0.5),
-]
-view_pipeline2 = [
-    dict(type='RandomResizedCrop', size=img_size, scale=(0.2, 1.),
-         backend='pillow'),
-    dict(type='RandomApply',
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.2, hue=0.1)],
-         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='RandomGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=0.1),
-    dict(type='RandomSolarize', prob=0.2),
-    dict(type='RandomFlip', prob=0.5),
-]
+# mmselfsup's stock views (the inherited `train_pipeline`) at this size
+view_pipeline1, view_pipeline2 = [[
+    dict(t, size=img_size) if t['type'] == 'RandomResizedCrop' else t
+    for t in view
+] for view in _base_.train_pipeline[1]['transforms']]
 train_pipeline = [
     dict(type='LoadXrayFromFile'),
     dict(type='MultiView', num_views=[1, 1],

@@ -21,12 +21,13 @@ import math
 import os
 import os.path as osp
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from mmengine.config import Config
 
-from ..utils import atomic_write_text, walk_pipeline
+from ..utils import (atomic_write_text, native_mixed_precision,
+                     walk_pipeline)
 from ..utils.config_walk import transform_type
 from .config_dir import config_dir, tools_dir
 from .stages import run_script
@@ -49,7 +50,9 @@ class Budget:
     epochs: int = 90
     img_size: int = 64  # training views
     batch_size: int = 128
-    amp: bool = True  # bf16 autocast on a CPU, fp16 on a GPU
+    # mixed precision (tools/train.py --amp) where it is native: fp16 on a
+    # GPU, bf16 on a CPU with AMX-BF16 / AVX512-BF16; fp32 elsewhere
+    amp: bool = field(default_factory=native_mixed_precision)
     curve_every: int = 30  # probe every N epochs too; 0: the last only
     probe_size: int = 160  # the probe's un-augmented images
 

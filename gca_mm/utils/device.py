@@ -12,6 +12,21 @@ def _plain(optim):
         optim.pop(key, None)
 
 
+def native_mixed_precision():
+    """Whether ``--amp`` can run here: a CUDA GPU (fp16) or a CPU with
+    native bf16 (AMX-BF16 / AVX512-BF16). Elsewhere mixed precision would
+    be emulated, slower than fp32, and ``--amp`` is an error."""
+    from ..engine.optimizers import cpu_supports_bf16
+    return torch.cuda.is_available() or cpu_supports_bf16()
+
+
+def precision_name(amp):
+    """What ``tools/train.py`` trains in, with ``--amp`` or without."""
+    if not amp:
+        return 'fp32'
+    return 'fp16' if torch.cuda.is_available() else 'bf16'
+
+
 def adapt_cfg_to_device(cfg, amp=False):
     """Adjust ``cfg`` in place for the available accelerator.
 
