@@ -30,5 +30,23 @@ def test_classifier_inputs_become_one_channel_and_colour_is_refused():
     assert out['inputs'].shape == (3, 1, 8, 8)
     colour = _grey(1)[0]
     colour[2] = 0
+    colour[2, 0, 0] = 255  # at least one pixel far off
     with pytest.raises(ValueError, match='channels differ'):
         pre(dict(inputs=[colour], data_samples=samples[:1]))
+
+
+def test_resize_rounding_between_channels_is_tolerated():
+    """OpenCV's bicubic resize of a grey image replicated to 3 channels
+    rounds a channel one level off now and then; that is still grey, and
+    the first channel is what the backbone gets."""
+    pre = MODELS.build(dict(type='GreySelfSupDataPreprocessor', mean=[100.],
+                            std=[50.], to_rgb=False))
+    view = _grey(2).clamp(1, 254)
+    rounded = view.clone()
+    rounded[1, 2, 3, 4] += 1
+    rounded[0, 1, 0, 0] -= 1
+    out = pre(dict(inputs=[rounded], data_samples=[DataSample()] * 2))
+    assert torch.equal(out['inputs'][0], (view[:, :1].float() - 100) / 50)
+    rounded[0, 1, 0, 0] -= 5  # 6 levels: not a grey image any more
+    with pytest.raises(ValueError, match='channels differ'):
+        pre(dict(inputs=[rounded], data_samples=[DataSample()] * 2))
