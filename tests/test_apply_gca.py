@@ -188,6 +188,8 @@ def test_non_square_views_keep_the_stock_height_and_width(scope, path,
     assert gca and all(t['scale'] == (64, 32) for t in gca)
     backends = {c.get('backend', 'cv2') for c in _crops(stock)}
     assert {t.get('backend', 'cv2') for t in gca} == backends
+    # MultiView keeps only the images: the views need not carry their maps
+    assert all(t['keep_gaze_map'] is False for t in gca)
     results = dict(img_path=str(sample / 'imgs' / 'n01' / 'a.JPEG'),
                    gaze_map_path=str(sample / 'maps' / 'n01' / 'a.npy'),
                    sample_idx=0)

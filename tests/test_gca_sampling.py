@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gca_mm.datasets.transforms.gca_sampling import (
-    SharedSummedAreaTable, box_attention, box_mass, crop_candidates,
+    FIRST_BATCH, box_attention, box_mass, crop_candidates,
     erase_candidates, sample_attention_crop, sample_attention_erase,
     select_erase, summed_area_table)
 
@@ -138,6 +138,48 @@ def test_vectorised_crop_equals_sequential_rejection(name):
                                     rng=np.random.RandomState(seed))
         assert out['qualified']
         assert (out['bbox'], out['tries']) == (box, tries)
+
+
+def test_candidates_past_the_first_batch_are_examined_in_order():
+    # a narrow blob that few crops keep: the first qualifying candidate is
+    # often past the first batch, and the fallback ranks every candidate
+    m = gaussian_map([(3, 3)], 0.7)
+    sat = summed_area_table(m)
+    late = 0
+    for seed in range(200):
+        boxes, valid = crop_candidates(m.shape, (0.05, 0.3), num=200,
+                                       rng=np.random.RandomState(seed))
+        box, tries = sequential_crop(m, boxes, valid, 0.95)
+        out = sample_attention_crop(sat, m.shape, (0.05, 0.3),
+                                    min_attention=0.95,
+                                    rng=np.random.RandomState(seed))
+        if box is None:
+            att = np.where(valid, box_attention(sat, boxes), -1.0)
+            box, tries = tuple(boxes[int(np.argmax(att))].tolist()), 200
+            assert not out['qualified']
+        assert (out['bbox'], out['tries']) == (box, tries)
+        late += tries > FIRST_BATCH
+    assert 20 < late < 200  # both batches were exercised
+
+
+def test_batched_erase_equals_selecting_among_all_candidates():
+    # only rectangles inside the empty top-left corner cover no attention:
+    # the first such candidate is often past the first batch, or absent
+    m = np.ones((H, W), np.float32)
+    m[:12, :14] = 0
+    sat = summed_area_table(m)
+    late = none = 0
+    for seed in range(200):
+        boxes = erase_candidates(m.shape, num=100,
+                                 rng=np.random.RandomState(seed))
+        expected = select_erase(sat, boxes, 0.0)
+        out = sample_attention_erase(sat, m.shape, max_attention=0.0,
+                                     rng=np.random.RandomState(seed))
+        assert out == expected
+        late += expected['bbox'] is not None and \
+            expected['tries'] > FIRST_BATCH
+        none += expected['bbox'] is None
+    assert late > 10 and none > 0  # both batches and the miss exercised
 
 
 def test_crop_candidates_follow_random_resized_crop_ranges():
@@ -275,21 +317,3 @@ def test_box_mass_on_a_coarser_map_is_the_exact_integral():
     direct = [full[y1:y2, x1:x2].sum(dtype=np.float64)
               for x1, y1, x2, y2 in boxes]
     np.testing.assert_allclose(masses, direct, rtol=1e-9)
-
-
-def test_shared_table_is_computed_once_and_only_for_its_map():
-    import copy
-    m = MAPS['blob']  # not symmetric: a flip changes it
-    shared = SharedSummedAreaTable(m)
-    assert copy.deepcopy(shared) is shared  # MultiView's copies share it
-    table = shared.get(copy.deepcopy(m))
-    np.testing.assert_array_equal(table, summed_area_table(m))
-    assert shared.get(m.copy()) is table  # not recomputed
-    flipped = np.ascontiguousarray(m[:, ::-1])
-    other = shared.get(flipped)  # a map changed before GCA
-    assert other is not table
-    np.testing.assert_array_equal(other, summed_area_table(flipped))
-    edited = m.copy()  # one pixel changed, between any sampling grid's
-    edited[1, 1] += 1.0
-    np.testing.assert_array_equal(shared.get(edited),
-                                  summed_area_table(edited))

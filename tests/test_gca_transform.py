@@ -227,6 +227,20 @@ def test_same_seed_same_view_different_seed_different_view():
     assert not np.array_equal(a['img'], c['img'])
 
 
+def test_without_keeping_the_map_the_view_is_the_same():
+    r = results_for(blobs())
+    r['gaze_map_scale_factor'] = (1.0, 1.0)
+    kwargs = dict(scale=OUT, rotate_prob=0.5, erase_prob=0.5, dim_prob=0.5)
+    for seed in range(30):
+        kept = run(seed, r, **kwargs)
+        lean = run(seed, r, keep_gaze_map=False, **kwargs)
+        np.testing.assert_array_equal(lean['img'], kept['img'])
+        assert lean['gca_params'] == kept['gca_params']
+        assert 'gaze_map' not in lean
+        assert 'gaze_map_scale_factor' not in lean
+        assert kept['gaze_map'].shape == OUT
+
+
 def test_builds_from_registry_and_repr_lists_every_parameter():
     t = TRANSFORMS.build(dict(type='GazeConditionedAugment'))
     assert isinstance(t, GazeConditionedAugment) and t.scale == (224, 224)
@@ -262,6 +276,7 @@ def test_builds_from_registry_and_repr_lists_every_parameter():
     (dict(interpolation='cubic'), 'interpolation'),
     (dict(backend='pil'), 'backend'),
     (dict(backend='pillow', interpolation='area'), 'area'),
+    (dict(keep_gaze_map='no'), 'keep_gaze_map'),
 ])
 def test_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -31,13 +31,16 @@ _CROP_DEFAULTS = dict(crop_ratio_range=(0.08, 1.0),
 
 def _crop_to_gca(crop, flip_prob, gca_args):
     """GCA transform replacing one view's crop (+ flip), keeping the crop's
-    output size, area range, aspect range, interpolation and backend.
+    output size, area range, aspect range, interpolation and backend; the
+    view's map is not kept (``keep_gaze_map=False``: ``MultiView`` keeps
+    only the view's image).
 
     Both conventions give the output size as (h, w), as
     ``GazeConditionedAugment`` does: mmpretrain's ``scale`` (it resizes
     with ``scale[::-1]``) and torchvision's / mmselfsup's ``size``.
     """
-    gca = dict(type=GCA, flip_prob=flip_prob)
+    # MultiView keeps only each view's image: the view's map is not needed
+    gca = dict(type=GCA, flip_prob=flip_prob, keep_gaze_map=False)
     if 'size' in crop:  # mmselfsup / torchvision-style arguments
         gca['scale'] = crop['size']
         for src, dst in (('scale', 'crop_ratio_range'),

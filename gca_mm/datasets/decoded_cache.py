@@ -5,10 +5,9 @@ model's training step on a CPU. :class:`DecodedImageCache` decodes each
 image of a dataset once, with the dataset's own loading transforms,
 optionally shrinks it so that its shorter side is at most ``max_side``, and
 stores the pixels in one flat file beside the work dir (and the attention
-maps, 16-bit relative to their maximum, in a second; a map is kept at its
-own resolution when that
-is lower than the cached image's, as ``LoadGazeMap(max_side=...)`` gives
-it). Every process that reads it, dataloader
+maps, float32 as the map loader gives them, in a second; a map is kept at
+its own resolution when that is lower than the cached image's, as
+``LoadGazeMap(max_side=...)`` gives it). Every process that reads it, dataloader
 workers included, maps the same file: the pages live once in the OS page
 cache, not once per worker.
 
@@ -33,7 +32,7 @@ from ..utils import atomic_open, atomic_write_text
 from .transforms.gca_functional import shrink_side
 
 #: bump when the file layout changes
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: default bound of one cache (images + maps), bytes
 DEFAULT_MAX_BYTES = 8 * 1024**3
 
@@ -55,8 +54,8 @@ def _shrink(array, shape):
 
 class DecodedImageCache:
     """A dataset's decoded grey images (uint8) and, optionally, attention
-    maps (uint16, relative to each map's maximum: 16 bits like the maps'
-    PNG files, and a fast conversion back to float32), memory-mapped.
+    maps (float32, exactly the map loader's values), memory-mapped. A map
+    is read without a copy, as a read-only view of the mapped file.
 
     Build or open one with :meth:`build`; read with :meth:`get`.
 
@@ -88,14 +87,15 @@ class DecodedImageCache:
         if self._images is None:
             self._images = np.memmap(self.prefix + '.images', np.uint8, 'r')
             if self.has_maps:
-                self._maps = np.memmap(self.prefix + '.maps', np.uint16,
+                self._maps = np.memmap(self.prefix + '.maps', np.float32,
                                        'r')
 
     def get(self, img_path):
         """``(image, map, map_fallback)`` of ``img_path``: the grey image
         (uint8, H x W, a copy), its map (float32, the image's H x W or
-        smaller, covering the whole image; ``None`` without maps) and the
-        map loader's fallback note (``None``: the file)."""
+        smaller, covering the whole image, a read-only view of the mapped
+        file; ``None`` without maps) and the map loader's fallback note
+        (``None``: the file)."""
         try:
             slot = self.slots[img_path]
         except KeyError:
@@ -108,12 +108,10 @@ class DecodedImageCache:
         offset, h, w = self.index['entries'][slot]
         img = np.array(self._images[offset:offset + h * w]).reshape(h, w)
         gaze_map = None
-        if self.has_maps:  # stored as round(map / max * 65535)
+        if self.has_maps:
             offset, h, w = self.index['map_entries'][slot]
-            gaze_map = np.multiply(
-                self._maps[offset:offset + h * w].reshape(h, w),
-                np.float32(self.index['map_scales'][slot] / 65535),
-                dtype=np.float32)
+            gaze_map = self._maps[offset:offset + h * w].view(
+                np.ndarray).reshape(h, w)
         return img, gaze_map, self.index['map_fallbacks'][slot]
 
     @staticmethod
@@ -169,7 +167,7 @@ class DecodedImageCache:
     def _write(prefix, infos, image_loader, map_loader, max_side, max_bytes):
         logger = MMLogger.get_current_instance()
         logger.info(f'Decoding {len(infos)} images into {prefix}.*')
-        entries, map_entries, fallbacks, scales = [], [], [], []
+        entries, map_entries, fallbacks = [], [], []
         offset = map_offset = 0
         with atomic_open(prefix + '.images') as fimg, \
                 atomic_open(prefix + '.maps') as fmap:
@@ -191,11 +189,8 @@ class DecodedImageCache:
                     gaze_map = results['gaze_map']
                     if min(gaze_map.shape) > min(shape):  # not above the image
                         gaze_map = _shrink(gaze_map, shape)
-                    # relative to the maximum (any raw range fits), 16 bits
-                    scale = float(np.abs(gaze_map).max()) or 1.0
-                    scales.append(scale)
-                    fmap.write(np.rint(gaze_map * (65535 / scale)).astype(
-                        np.uint16).tobytes())
+                    fmap.write(np.ascontiguousarray(
+                        gaze_map, np.float32).tobytes())
                     map_entries.append([map_offset, *gaze_map.shape])
                     map_offset += gaze_map.size
                 img = _shrink(np.ascontiguousarray(img), shape)
@@ -203,7 +198,7 @@ class DecodedImageCache:
                 entries.append([offset, shape[0], shape[1]])
                 fallbacks.append(fallback)
                 offset += shape[0] * shape[1]
-                total = offset + 2 * map_offset
+                total = offset + 4 * map_offset
                 if total > max_bytes:
                     raise ValueError(
                         f'decoded_cache: the cache of {len(infos)} images '
@@ -216,8 +211,7 @@ class DecodedImageCache:
             entries=entries,
             map_entries=map_entries,
             map_fallbacks=fallbacks,
-            map_scales=scales,
             max_side=max_side,
             image_bytes=offset,
-            map_bytes=2 * map_offset)
+            map_bytes=4 * map_offset)
         atomic_write_text(prefix + '.json', json.dumps(index))

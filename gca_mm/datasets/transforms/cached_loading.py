@@ -3,7 +3,7 @@ import cv2
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
-from .gca_sampling import SharedSummedAreaTable
+from .shared_map import share_gaze_map
 
 
 @TRANSFORMS.register_module()
@@ -51,11 +51,10 @@ class LoadFromDecodedCache(BaseTransform):
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
         if gaze_map is not None:
-            results['gaze_map'] = gaze_map
+            share_gaze_map(results, gaze_map)
             results['gaze_map_scale_factor'] = (
                 gaze_map.shape[1] / img.shape[1],
                 gaze_map.shape[0] / img.shape[0])
-            results['gaze_map_sat'] = SharedSummedAreaTable(gaze_map)
             results['gaze_map_fallback'] = fallback
         return results
 

@@ -13,7 +13,7 @@ from mmpretrain.registry import TRANSFORMS
 
 from ...utils.map_path import gaze_map_path
 from .gca_functional import resize_map, shrink_side
-from .gca_sampling import SharedSummedAreaTable
+from .shared_map import share_gaze_map
 
 _POLICIES = dict(on_missing=('error', 'uniform'),
                  on_invalid=('error', 'uniform'),
@@ -65,7 +65,9 @@ class LoadGazeMap(BaseTransform):
 
     **Added Keys:**
 
-    - gaze_map (float32; the image's HxW, or smaller with ``max_side``)
+    - gaze_map (float32; the image's HxW, or smaller with ``max_side``;
+      read-only, a ``SharedGazeMap`` that the views ``MultiView`` deep-copies
+      share: a transform that changes the map makes a new array)
     - gaze_map_scale_factor (``(w_scale, h_scale)``, map pixels per image
       pixel; ``(1.0, 1.0)`` for a map at the image's size)
     - gaze_map_sat (its summed-area table, computed when GCA first needs it
@@ -199,10 +201,9 @@ class LoadGazeMap(BaseTransform):
         if (mh, mw) != (h, w):
             gaze_map = cv2.resize(gaze_map, (mw, mh),
                                   interpolation=cv2.INTER_AREA)
-        results['gaze_map'] = gaze_map
+        share_gaze_map(results, gaze_map)
         results['gaze_map_scale_factor'] = (gaze_map.shape[1] / w,
                                             gaze_map.shape[0] / h)
-        results['gaze_map_sat'] = SharedSummedAreaTable(gaze_map)
         return results
 
     def transform(self, results):

@@ -8,9 +8,9 @@ from mmengine.utils import deprecated_api_warning
 from mmpretrain.registry import TRANSFORMS
 
 from .gca_functional import crop_resize, dim, erase, hflip, rotate
-from .gca_sampling import (attention_crop, check_count, check_interval,
-                           check_range, erase_boxes, map_scale_factor,
-                           select_erase, summed_area_table)
+from .gca_sampling import (attention_crop, attention_erase, check_count,
+                           check_interval, check_range, map_scale_factor,
+                           summed_area_table)
 
 _INTERPOLATIONS = ('nearest', 'bilinear', 'bicubic', 'area', 'lanczos')
 #: argument names of earlier versions -> the names of mmpretrain's
@@ -73,8 +73,10 @@ class GazeConditionedAugment(BaseTransform):
 
     - img
     - img_shape
-    - gaze_map (the view's map: the new img's HxW)
-    - gaze_map_scale_factor (``(1.0, 1.0)``, when present)
+    - gaze_map (the view's map: the new img's HxW; removed with
+      ``keep_gaze_map=False``)
+    - gaze_map_scale_factor (``(1.0, 1.0)``, when present; removed with
+      ``keep_gaze_map=False``)
     - gaze_map_sat (removed: it belongs to the input map)
 
     **Added Keys:**
@@ -129,6 +131,12 @@ class GazeConditionedAugment(BaseTransform):
             Defaults to 'bilinear'.
         backend (str): image resize backend, 'cv2' or 'pillow' (rotation is
             always cv2). Defaults to 'cv2'.
+        keep_gaze_map (bool): return the view's map, aligned with the view,
+            in ``results['gaze_map']``. With False the key is removed and
+            the map follows the view only when erasing or dimming needs it:
+            the image and every parameter are the same, at less cost.
+            ``MultiView`` keeps only each view's image, so ``apply_gca``
+            sets False. Defaults to True.
     """
 
     @deprecated_api_warning(DEPRECATED_ARGS, cls_name='GazeConditionedAugment')
@@ -155,7 +163,8 @@ class GazeConditionedAugment(BaseTransform):
                  dim_floor=0.1,
                  dim_eps=0.01,
                  interpolation='bilinear',
-                 backend='cv2'):
+                 backend='cv2',
+                 keep_gaze_map=True):
         if isinstance(scale, (tuple, list)) and len(scale) == 2:
             self.scale = tuple(scale)
         else:
@@ -217,6 +226,10 @@ class GazeConditionedAugment(BaseTransform):
         self.dim_eps = dim_eps
         self.interpolation = interpolation
         self.backend = backend
+        if not isinstance(keep_gaze_map, bool):
+            raise ValueError('keep_gaze_map must be True or False, got '
+                             f'{keep_gaze_map!r}')
+        self.keep_gaze_map = keep_gaze_map
 
     @cache_randomness
     def _sample_params(self, sat, img_shape, scale_factor):
@@ -224,9 +237,9 @@ class GazeConditionedAugment(BaseTransform):
 
         The crop is chosen here against the input map's summed-area table
         ``sat`` (a map at ``scale_factor`` of the image, None: the image's
-        size); erasing candidates are drawn here (their size depends only
-        on the view size) and checked against the view's map in
-        :meth:`transform`.
+        size); the erasing candidates' random numbers are drawn here
+        (their boxes depend only on the view size) and the boxes built and
+        checked against the view's map in :meth:`transform`.
         """
         rng = np.random
         if rng.rand() < self.crop_prob:
@@ -241,13 +254,11 @@ class GazeConditionedAugment(BaseTransform):
         if rng.rand() < self.rotate_prob:
             angle = float(rng.uniform(-self.max_angle, self.max_angle))
         erase = None
-        if rng.rand() < self.erase_prob:
-            erase = erase_boxes(
-                self.scale, self.erase_area, self.erase_ratio,
-                self.erase_min_side, self.erase_max_tries, rng)
+        if rng.rand() < self.erase_prob:  # the draws of erase_candidates
+            erase = rng.uniform(0.0, 1.0, (4, self.erase_max_tries))
         dim_view = bool(rng.rand() < self.dim_prob)
         return dict(crop=crop, flip=flip, angle=angle,
-                    erase_boxes=erase, dim=dim_view)
+                    erase_draws=erase, dim=dim_view)
 
     def _inputs(self, results):
         """The image, its map, the map's scale factor (None: the image's
@@ -299,6 +310,9 @@ class GazeConditionedAugment(BaseTransform):
         params = self._sample_params(sat, img.shape, scale_factor)
         crop = params['crop']
         bbox = crop['bbox'] if crop else (0, 0, img.shape[1], img.shape[0])
+        if not (self.keep_gaze_map or params['dim']
+                or params['erase_draws'] is not None):
+            gaze_map = None  # no step needs the view's map
         img, gaze_map = crop_resize(img, gaze_map, bbox, self.scale[::-1],
                                     self.interpolation, self.backend,
                                     scale_factor)
@@ -308,10 +322,11 @@ class GazeConditionedAugment(BaseTransform):
             img, gaze_map = rotate(img, gaze_map, params['angle'],
                                    self.interpolation)
         erased = dict(bbox=None, attention=0.0, tries=0)
-        if params['erase_boxes'] is not None:
-            erased = select_erase(summed_area_table(gaze_map),
-                                  params['erase_boxes'],
-                                  self.erase_max_attention)
+        if params['erase_draws'] is not None:
+            erased = attention_erase(
+                summed_area_table(gaze_map), params['erase_draws'],
+                self.scale, self.erase_area, self.erase_ratio,
+                self.erase_min_side, self.erase_max_attention)
             if erased['bbox'] is not None:
                 img = erase(img, erased['bbox'], self.erase_fill)
         dimmed = params['dim'] and gaze_map.max() > 0
@@ -320,10 +335,14 @@ class GazeConditionedAugment(BaseTransform):
                       self.dim_eps)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
-        results['gaze_map'] = gaze_map
-        if 'gaze_map_scale_factor' in results:
-            results['gaze_map_scale_factor'] = (1.0, 1.0)
         results.pop('gaze_map_sat', None)
+        if self.keep_gaze_map:
+            results['gaze_map'] = gaze_map
+            if 'gaze_map_scale_factor' in results:
+                results['gaze_map_scale_factor'] = (1.0, 1.0)
+        else:
+            results.pop('gaze_map')
+            results.pop('gaze_map_scale_factor', None)
         results['gca_params'] = dict(
             crop=crop is not None,
             crop_bbox=bbox,
@@ -359,4 +378,5 @@ class GazeConditionedAugment(BaseTransform):
                 f'dim_sigma={self.dim_sigma}, dim_floor={self.dim_floor}, '
                 f'dim_eps={self.dim_eps}, '
                 f'interpolation={self.interpolation!r}, '
-                f'backend={self.backend!r})')
+                f'backend={self.backend!r}, '
+                f'keep_gaze_map={self.keep_gaze_map})')

@@ -2,7 +2,7 @@
 
 Each geometric operator takes the image (uint8 HxW or HxWxC) and its
 attention map (float32 HxW, aligned pixel for pixel) and returns both,
-still aligned. The map is a density: resampling keeps its values per pixel,
+still aligned; a map of None (no map to keep aligned) is returned as None. The map is a density: resampling keeps its values per pixel,
 so its sum changes with the pixel count; only fractions of its mass are
 meaningful downstream. :func:`crop_resize` also takes a map of lower
 resolution than the image (``scale_factor``); its output map has the view's
@@ -86,6 +86,8 @@ def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
     size = tuple(int(s) for s in size)
     img = mmcv.imresize(img[y1:y2, x1:x2], size,
                         interpolation=interpolation, backend=backend)
+    if gaze_map is None:
+        return img, None
     if scale_factor is None:
         gaze_map = resize_map(gaze_map[y1:y2, x1:x2], size)
     else:
@@ -95,7 +97,8 @@ def crop_resize(img, gaze_map, bbox, size, interpolation='bilinear',
 
 def hflip(img, gaze_map):
     """Mirror the image and the map left-right."""
-    return cv2.flip(img, 1), cv2.flip(gaze_map, 1)
+    return cv2.flip(img, 1), None if gaze_map is None else cv2.flip(
+        gaze_map, 1)
 
 
 def rotate(img, gaze_map, angle, interpolation='bilinear'):
@@ -109,6 +112,8 @@ def rotate(img, gaze_map, angle, interpolation='bilinear'):
     img = cv2.warpAffine(img, matrix, (w, h),
                          flags=cv2_interp_codes[interpolation],
                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if gaze_map is None:
+        return img, None
     gaze_map = cv2.warpAffine(gaze_map, matrix, (w, h),
                               flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)

@@ -4,8 +4,9 @@ Pure functions: they read an attention map's summed-area table and return
 plain parameters, drawing random numbers only from the ``rng`` passed in (a
 ``numpy.random.Generator``, a ``RandomState`` or the ``numpy.random`` module;
 only ``rng.uniform`` is used). Rejection sampling is batched: all candidates
-are drawn at once, their masses computed in one numpy expression from the
-summed-area table, and the FIRST qualifying candidate is taken, which is
+are drawn at once, their masses computed with numpy from the summed-area
+table (the first :data:`FIRST_BATCH` candidates, then, if none of them
+qualifies, the rest), and the FIRST qualifying candidate is taken, which is
 exactly what a sequential rejection loop over the same draws returns.
 
 Boxes are ``(x1, y1, x2, y2)`` in pixels, inclusive-exclusive. Attention is
@@ -81,44 +82,6 @@ def sat_at(sat, x, y):
             tx * ty * (s11 - s01 - s10 + s00))
 
 
-class SharedSummedAreaTable:
-    """The summed-area table of an attention map, computed on first use and
-    shared by every copy of the results it is stored in: ``deepcopy``
-    returns the object itself, so the views ``MultiView`` makes of one image
-    (each from a deep copy of its results) compute the table once.
-
-    ``LoadGazeMap`` puts one in ``results['gaze_map_sat']``. A transform
-    may still replace or edit the map before GCA (a flip, a rotation, a
-    resize, a change to a few pixels): :meth:`get` hands out the shared
-    table only for an exact copy of the map it was made from (same shape,
-    every value equal: one comparison, a fraction of the table's cost), and
-    otherwise the table of the map given.
-    """
-
-    def __init__(self, gaze_map):
-        self._map = gaze_map
-        self._table = None
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def get(self, gaze_map):
-        """Summed-area table of ``gaze_map`` (float64, (H+1, W+1))."""
-        if self._table is None:
-            self._table = summed_area_table(self._map)
-            self._table.flags.writeable = False
-        table = self._table
-        if gaze_map is self._map:
-            return table
-        if np.array_equal(gaze_map, self._map):
-            return table
-        return summed_area_table(gaze_map)
-
-    def __repr__(self):
-        return (f'{type(self).__name__}(map shape {self._map.shape}, '
-                f'{"computed" if self._table is not None else "not yet"})')
-
-
 def box_mass(sat, boxes, scale_factor=None):
     """Mass inside box(es) ``(..., 4)`` of the map behind ``sat``, in O(1)
     per box. Boxes are in the map's pixels, or, with ``scale_factor``
@@ -166,12 +129,6 @@ def _sat_shape(sat, shape, scale_factor=None):
                          f'belong to an image of shape {tuple(shape[:2])} '
                          f'at map scale {(fw, fh)}; expected {expected}')
     return h, w
-
-
-def _draw_boxes(rng, shape, area, ratio, num):
-    """Draw one ``(4, num)`` uniform block (area, log-ratio, x, y) and turn
-    it into boxes with :func:`_box_sides`."""
-    return _box_sides(rng.uniform(0.0, 1.0, (4, num)), shape, area, ratio)
 
 
 def _aspects(u, ratio):
@@ -273,22 +230,42 @@ def sample_attention_crop(sat, shape, scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3),
                           fallback, rng, scale_factor)
 
 
+#: candidates examined first by the batched rejection sampling; the rest
+#: only when none of these qualifies (numpy's cost per operation, not per
+#: candidate, dominates: most crops qualify within a few tries)
+FIRST_BATCH = 16
+
+
+def _batches(num):
+    """Slices of ``range(num)``: the first :data:`FIRST_BATCH`, the rest."""
+    if num <= FIRST_BATCH:
+        return (slice(0, num), )
+    return slice(0, FIRST_BATCH), slice(FIRST_BATCH, num)
+
+
 def attention_crop(sat, shape, scale, ratio, min_attention, max_tries,
                    fallback, rng, scale_factor=None):
     """:func:`sample_attention_crop` without checking its arguments, for
     callers that checked them once (``GazeConditionedAugment``)."""
     h, w = shape[:2]
-    # the draws of crop_candidates(shape, scale, ratio, max_tries, rng)
-    boxes, valid = _crop_boxes(rng.uniform(0.0, 1.0, (4, max_tries)), shape,
-                               scale, ratio)
-    attention = box_mass(sat, boxes, scale_factor) / total_mass(sat)
-    attention[~valid] = -1.0
-    i = int(np.argmax(attention >= min_attention))
-    if attention[i] >= min_attention:
-        return dict(bbox=tuple(boxes[i].tolist()),
-                    attention=float(attention[i]), tries=i + 1,
-                    qualified=True)
-    if fallback == 'best' and valid.any():
+    # the draws of crop_candidates(shape, scale, ratio, max_tries, rng),
+    # all of them whatever is examined: the random stream does not depend
+    # on the map
+    u = rng.uniform(0.0, 1.0, (4, max_tries))
+    total = total_mass(sat)
+    seen = []
+    for part in _batches(max_tries):
+        boxes, valid = _crop_boxes(u[:, part], shape, scale, ratio)
+        attention = box_mass(sat, boxes, scale_factor) / total
+        attention[~valid] = -1.0
+        i = int(np.argmax(attention >= min_attention))
+        if attention[i] >= min_attention:
+            return dict(bbox=tuple(boxes[i].tolist()),
+                        attention=float(attention[i]),
+                        tries=part.start + i + 1, qualified=True)
+        seen.append((boxes, valid, attention))
+    if fallback == 'best' and any(v.any() for _, v, _ in seen):
+        boxes, _, attention = (np.concatenate(x) for x in zip(*seen))
         i = int(np.argmax(attention))
         return dict(bbox=tuple(boxes[i].tolist()),
                     attention=float(attention[i]), tries=max_tries,
@@ -316,19 +293,24 @@ def erase_candidates(shape, area=(0.02, 0.2), ratio=(0.3, 3.3), min_side=0.1,
     check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
     check_interval('min_side', min_side, 0, 1)
     check_count('num', num)
-    return erase_boxes(shape, area, ratio, min_side, num, rng)
+    return _erase_boxes(rng.uniform(0.0, 1.0, (4, num)), shape, area, ratio,
+                        min_side)
 
 
-def erase_boxes(shape, area, ratio, min_side, num, rng):
-    """:func:`erase_candidates` without checking its arguments."""
+def _erase_boxes(u, shape, area, ratio, min_side):
+    """Erasing rectangles from a ``(4, num)`` uniform block (see
+    :func:`erase_candidates`)."""
     h, w = shape[:2]
     side = max(1, int(round(min_side * min(h, w))))
-    eh, ew, fx, fy = _draw_boxes(rng, shape, area, ratio, num)
+    eh, ew, fx, fy = _box_sides(u, shape, area, ratio)
     eh = np.clip(eh, min(side, h), h)
     ew = np.clip(ew, min(side, w), w)
-    x1 = _offsets(fx, ew, w)
-    y1 = _offsets(fy, eh, h)
-    return np.stack([x1, y1, x1 + ew, y1 + eh], axis=1).astype(np.int64)
+    boxes = np.empty((len(eh), 4), np.int64)
+    boxes[:, 0] = x1 = _offsets(fx, ew, w)
+    boxes[:, 1] = y1 = _offsets(fy, eh, h)
+    boxes[:, 2] = x1 + ew
+    boxes[:, 3] = y1 + eh
+    return boxes
 
 
 def select_erase(sat, boxes, max_attention=0.05):
@@ -344,18 +326,40 @@ def select_erase(sat, boxes, max_attention=0.05):
         fraction, 0.0 when nothing is erased), ``tries``.
     """
     check_interval('max_attention', max_attention, 0, 1)
+    return _select_erase(sat, boxes, max_attention)
+
+
+def _select_erase(sat, boxes, max_attention):
+    """:func:`select_erase` without checking ``max_attention``."""
     total = sat[-1, -1]
     if not np.isfinite(total) or total < 0:
         raise ValueError(f'the attention map has an invalid total mass '
                          f'{total}')
-    attention = box_mass(sat, boxes) / total if total > 0 else np.zeros(
-        len(boxes))
+    if not total > 0:
+        return dict(bbox=tuple(int(v) for v in boxes[0]), attention=0.0,
+                    tries=1)
+    attention = box_mass(sat, boxes) / total
     ok = attention <= max_attention
-    if not ok.any():
-        return dict(bbox=None, attention=0.0, tries=len(boxes))
     i = int(np.argmax(ok))
-    return dict(bbox=tuple(int(v) for v in boxes[i]),
+    if not ok[i]:
+        return dict(bbox=None, attention=0.0, tries=len(boxes))
+    return dict(bbox=tuple(boxes[i].tolist()),
                 attention=max(float(attention[i]), 0.0), tries=i + 1)
+
+
+def attention_erase(sat, draws, shape, area, ratio, min_side,
+                    max_attention):
+    """The rectangle :func:`select_erase` picks among the candidates of the
+    uniform block ``draws`` (``(4, num)``, see :func:`erase_candidates`),
+    built and measured batch by batch (:data:`FIRST_BATCH` first);
+    arguments unchecked, for callers that checked them once."""
+    for part in _batches(draws.shape[1]):
+        boxes = _erase_boxes(draws[:, part], shape, area, ratio, min_side)
+        out = _select_erase(sat, boxes, max_attention)
+        if out['bbox'] is not None:
+            out['tries'] += part.start
+            return out
+    return dict(bbox=None, attention=0.0, tries=draws.shape[1])
 
 
 def sample_attention_erase(sat, shape, area=(0.02, 0.2), ratio=(0.3, 3.3),
@@ -367,5 +371,9 @@ def sample_attention_erase(sat, shape, area=(0.02, 0.2), ratio=(0.3, 3.3),
     resolution) is expressed here as a fraction of the mass."""
     _sat_shape(sat, shape)
     check_count('max_tries', max_tries)
-    boxes = erase_candidates(shape, area, ratio, min_side, max_tries, rng)
-    return select_erase(sat, boxes, max_attention)
+    check_range('area', area, 0, 1, low_open=True)
+    check_range('ratio', ratio, 0, math.inf, low_open=True, high_open=True)
+    check_interval('min_side', min_side, 0, 1)
+    check_interval('max_attention', max_attention, 0, 1)
+    return attention_erase(sat, rng.uniform(0.0, 1.0, (4, max_tries)),
+                           shape, area, ratio, min_side, max_attention)

@@ -45,7 +45,10 @@ class GazeMapToTarget(BaseTransform):
         if self.map_key not in results:
             raise KeyError(f'{where} has no {self.map_key!r}; load the '
                            'attention map first (LoadGazeMap)')
-        target = np.ascontiguousarray(results[self.map_key], np.float32)
+        # a plain, writable array (the loaded map is a read-only
+        # SharedGazeMap; the target becomes a tensor)
+        target = np.require(results[self.map_key], np.float32,
+                            ('C', 'W', 'E'))
         if target.ndim != 2:
             raise ValueError(f'{self.map_key} of {where} must be HxW, got '
                              f'shape {target.shape}')
