@@ -6,7 +6,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from gca_mm.gaze import (FixationTable, ImageSizes, ScreenGeometry,
                          apply_outside_policy, read_egd_cxr, read_fixations,
-                         read_generic, read_reflacx, read_reflacx_tree,
+                         read_generic, read_reflacx, read_reflacx_gaze,
                          read_toolkit_log)
 
 
@@ -172,44 +172,74 @@ REFLACX_HEADER = ('timestamp_start_fixation,timestamp_end_fixation,'
 
 def test_reflacx_reading(tmp_path):
     path = write(
-        tmp_path / 'radA' / 'P1' / 'fixations.csv',
+        tmp_path / 'P102R000001' / 'fixations.csv',
         REFLACX_HEADER + '1.0,1.25,100,200,0.1,45,46,1,0.5,0,0,2000,2500\n'
-        '0.2,0.5,300,400,0.1,44,45,1,0.5,0,0,2000,2500\n')
-    t = read_reflacx(path)
-    assert t.image.tolist() == ['P1', 'P1']
-    assert t.reader.tolist() == ['radA', 'radA']
+        '0.2,0.5,300,400,0.1,44,45,1,0.5,10.4,20.6,1990,2480\n')
+    t = read_reflacx(path, image='files/p1/a.png')
+    assert t.image.tolist() == ['files/p1/a.png'] * 2
+    assert t.reader.tolist() == ['P102R000001'] * 2  # the reading id
     np.testing.assert_allclose(t.duration_ms, [250, 300])
     assert t.order.tolist() == [1, 0]  # ordered by start time
     assert t.ppd_x.tolist() == [45, 44] and t.ppd_y.tolist() == [46, 45]
+    np.testing.assert_allclose(t.shown,
+                               [[0, 0, 2000, 2500], [10.4, 20.6, 1990, 2480]])
     t = read_reflacx(
         path,
         image='img',
         reader='me',
         image_sizes={'img': (300, 250)},
         outside='drop')
-    assert (len(t), t.n_dropped, t.image[0]) == (1, 1, 'img')
+    assert (len(t), t.n_dropped, t.image[0], t.reader[0]) == (1, 1, 'img',
+                                                             'me')
+    kept = read_reflacx(
+        path, 'img', image_sizes={'img': (300, 250)}, outside='keep')
+    assert (len(kept), kept.n_dropped) == (2, 0)
 
 
-def test_reflacx_tree_and_errors(tmp_path):
+def test_reflacx_reading_errors(tmp_path):
     row = '0,0.1,1,2,0.1,40,40,1,0.5,0,0,10,10\n'
-    write(tmp_path / 'radA' / 'P1' / 'fixations.csv', REFLACX_HEADER + row)
-    write(tmp_path / 'radB' / 'P1' / 'fixations.csv', REFLACX_HEADER + row * 2)
-    t = read_fixations(str(tmp_path), 'reflacx')
-    assert t.readers() == ['radA', 'radB'] and len(t) == 3
+    path = write(tmp_path / 'P1' / 'fixations.csv', REFLACX_HEADER + row)
+    with pytest.raises(ValueError, match='named by its reading id.*image='):
+        read_reflacx(path, image=None)
     bad = write(
-        tmp_path / 'bad' / 'P2' / 'fixations.csv',
+        tmp_path / 'P2' / 'fixations.csv',
         REFLACX_HEADER + row + '0.5,0.4,1,2,0.1,40,40,1,0.5,0,0,10,10\n')
     with pytest.raises(
             ValueError,
             match=r'fixations\.csv:3: '
             'timestamp_end_fixation is before'):
-        read_reflacx(bad)
+        read_reflacx(bad, 'a')
     with pytest.raises(ValueError, match='lacks column'):
         read_reflacx(
-            write(tmp_path / 'x' / 'y' / 'fixations.csv',
-                  'x_position,y_position\n1,2\n'))
-    with pytest.raises(FileNotFoundError, match='no fixations.csv'):
-        read_reflacx_tree(str(tmp_path / 'radA' / 'nothing'))
+            write(tmp_path / 'x' / 'fixations.csv',
+                  'x_position,y_position\n1,2\n'), 'a')
+    with pytest.raises(ValueError, match='unknown for 1 fixation'):
+        from gca_mm.gaze import render_fixation_map
+        t = read_reflacx(
+            write(tmp_path / 'y' / 'fixations.csv',
+                  'timestamp_start_fixation,timestamp_end_fixation,'
+                  'x_position,y_position\n0,1,2,2\n'), 'a')
+        render_fixation_map(t, (8, 8), sigma_px=1.0, use_shown=True)
+
+
+def test_reflacx_raw_gaze_skips_blinks(tmp_path):
+    path = write(
+        tmp_path / 'P1' / 'gaze.csv',
+        'timestamp_sample,x_position,y_position,pupil_area_normalized,'
+        'angular_resolution_x_pixels_per_degree,'
+        'angular_resolution_y_pixels_per_degree,window_width,window_level,'
+        'xmin_shown_from_image,ymin_shown_from_image,xmax_shown_from_image,'
+        'ymax_shown_from_image\n'
+        '0.002,12,14,0.1,40,41,1,0.5,0,0,100,80\n'
+        '0.001,10,11,0.1,40,41,1,0.5,0,0,100,80\n'
+        '0.003,,,,,,,,,,,\n'  # a blink
+        '0.004,13,15,0.1,40,41,1,0.5,0,0,100,80\n')
+    t = read_reflacx_gaze(path, image='a.png', sample_ms=2.0)
+    assert (len(t), t.n_invalid) == (3, 1)
+    assert t.order.tolist() == [1, 0, 2]  # by timestamp_sample
+    assert t.duration_ms.tolist() == [2.0, 2.0, 2.0]
+    assert t.reader.tolist() == ['P1'] * 3
+    assert read_fixations(path, 'reflacx', image='a.png').n_invalid == 1
 
 
 # -------------------------------------------------------------- EGD-CXR
@@ -263,7 +293,7 @@ def test_egd_cxr_malformed_row(tmp_path):
         EGD_HEADER + '1,1,d1,1,0.5,0.1,0.2,0.1,0.2,1,1\n'
         '1,1,d1,2,0.5,oops,0.2,0.1,0.2,2,1\n')
     with pytest.raises(ValueError, match=r"fixations\.csv:3: column 'FPOGX'"):
-        read_egd_cxr(path, {'d1': (10, 10)})
+        read_egd_cxr(path, {'d1': (10, 10)}, ScreenGeometry((1920, 1080)))
 
 
 # -------------------------------------------------------------- toolkit

@@ -7,7 +7,7 @@ from PIL import Image
 
 from .table import FixationTable, reading_order
 
-OUTSIDE_POLICIES = ('clip', 'drop', 'error')
+OUTSIDE_POLICIES = ('clip', 'drop', 'error', 'keep')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.dcm')
 
 
@@ -83,7 +83,11 @@ def apply_outside_policy(table, image_sizes, outside='error', source=None):
         outside (str): ``'clip'`` moves them to the nearest pixel centre on
             the image (counted in ``n_clipped``), ``'drop'`` leaves them out
             (``n_dropped``; the ``order`` of the rest is renumbered),
-            ``'error'`` raises ``ValueError``.
+            ``'error'`` raises ``ValueError``, ``'keep'`` keeps them where
+            they are: only the exact renderer
+            (``render_density(method='pdf')``) accepts those, as the part
+            of their Gaussian that falls on the image (REFLACX's reference
+            maps keep every fixation).
         source (str): file name for error messages.
 
     Returns:
@@ -97,12 +101,11 @@ def apply_outside_policy(table, image_sizes, outside='error', source=None):
     for image in table.images():
         rows = table.image == image
         heights[rows], widths[rows] = lookup_size(image_sizes, image)
+    if outside == 'keep':
+        return table.with_counts()
     out = outside_mask(table.x, table.y, (heights, widths))
     n_out = int(out.sum())
-    counts = dict(
-        n_clipped=table.n_clipped,
-        n_dropped=table.n_dropped,
-        n_invalid=table.n_invalid)
+    counts = table.counts()
     if n_out and outside == 'error':
         i = int(np.flatnonzero(out)[0])
         where = f'{source}: ' if source else ''
@@ -110,7 +113,8 @@ def apply_outside_policy(table, image_sizes, outside='error', source=None):
             f'{where}{n_out} fixation(s) lie outside their image, e.g. '
             f'x={table.x[i]:g}, y={table.y[i]:g} on image '
             f'{table.image[i]!r} of size (h={heights[i]:g}, w={widths[i]:g}); '
-            "choose outside='clip' or outside='drop' to accept them")
+            "choose outside='clip' or 'drop' to accept them (or 'keep' "
+            "for the exact renderer, method='pdf')")
     x, y, order, keep = table.x, table.y, table.order, np.ones_like(out)
     if outside == 'clip':
         x = np.clip(x, 0, widths - 1)
@@ -125,6 +129,5 @@ def apply_outside_policy(table, image_sizes, outside='error', source=None):
         by_order = sub[np.argsort(table.order[sub], kind='stable')]
         order[by_order] = reading_order(table.image[by_order],
                                         table.reader[by_order])
-    return FixationTable(table.image[keep], table.reader[keep], x[keep],
-                         y[keep], table.duration_ms[keep], order[keep],
-                         table.ppd_x[keep], table.ppd_y[keep], **counts)
+    cols = dict(table.columns(), x=x, y=y, order=order)
+    return FixationTable(**{k: v[keep] for k, v in cols.items()}, **counts)

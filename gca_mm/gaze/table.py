@@ -8,6 +8,11 @@ import numpy as np
 from gca_mm.utils import atomic_write_text
 
 GENERIC_COLUMNS = ('image', 'x', 'y', 'duration_ms', 'reader')
+COLUMNS = ('image', 'reader', 'x', 'y', 'duration_ms', 'order', 'ppd_x',
+           'ppd_y', 'shown')
+# what a read counted and left out (see ``FixationTable``)
+COUNTS = ('n_clipped', 'n_dropped', 'n_invalid', 'n_discarded',
+          'n_unmatched')
 
 
 def reading_order(image, reader):
@@ -32,11 +37,17 @@ class FixationTable:
     pixels; integer values are pixel centres, so a fixation lies on the image
     when ``-0.5 <= x < w - 0.5``), ``duration_ms`` (float, NaN when unknown),
     ``order`` (int, rank within one reading), ``ppd_x`` and ``ppd_y`` (float
-    pixels per degree of visual angle at the fixation, NaN when unknown).
+    pixels per degree of visual angle at the fixation, NaN when unknown),
+    ``shown`` (float, ``n x 4``: ``xmin, ymin, xmax, ymax`` of the part of
+    the image that was on screen during the fixation, in image pixels; NaN
+    when unknown).
 
     ``n_clipped``, ``n_dropped`` and ``n_invalid`` count the fixations that
     were moved onto the image, left out for lying outside it, or left out as
-    flagged invalid by the eye tracker while the table was read. They
+    flagged invalid by the eye tracker while the table was read;
+    ``n_discarded`` counts the readings left out because the dataset flags
+    them as discarded, ``n_unmatched`` the readings (for EGD-CXR: the
+    ``DICOM_ID`` values) whose image is not in the user's image tree. They
     describe that read: concatenation adds them up, a selection of rows
     starts again from zero.
 
@@ -45,7 +56,9 @@ class FixationTable:
         duration_ms, ppd_x, ppd_y: one value per fixation or None (NaN).
         order: one value per fixation or None to number the rows of each
             (image, reader) pair in the order given.
-        n_clipped, n_dropped, n_invalid (int): counts, see above.
+        shown: ``n x 4`` array or None (NaN).
+        n_clipped, n_dropped, n_invalid, n_discarded, n_unmatched (int):
+            counts, see above.
     """
 
     def __init__(self,
@@ -57,9 +70,12 @@ class FixationTable:
                  order=None,
                  ppd_x=None,
                  ppd_y=None,
+                 shown=None,
                  n_clipped=0,
                  n_dropped=0,
-                 n_invalid=0):
+                 n_invalid=0,
+                 n_discarded=0,
+                 n_unmatched=0):
         self.image = np.asarray([str(v) for v in image], dtype=object)
         n = len(self.image)
         self.reader = self._column('reader', [str(v) for v in reader], object,
@@ -73,6 +89,14 @@ class FixationTable:
         if order is None:
             order = reading_order(self.image, self.reader)
         self.order = self._column('order', order, np.int64, n)
+        if shown is None:
+            self.shown = np.full((n, 4), np.nan)
+        else:
+            self.shown = np.asarray(shown, dtype=np.float64)
+            if self.shown.shape != (n, 4):
+                raise ValueError(f'column shown has shape {self.shown.shape},'
+                                 f' expected ({n}, 4) (xmin, ymin, xmax, '
+                                 'ymax per fixation)')
         if not (np.isfinite(self.x).all() and np.isfinite(self.y).all()):
             raise ValueError('fixation coordinates x and y must be finite')
         if (self.duration_ms < 0).any():
@@ -80,6 +104,8 @@ class FixationTable:
         self.n_clipped = int(n_clipped)
         self.n_dropped = int(n_dropped)
         self.n_invalid = int(n_invalid)
+        self.n_discarded = int(n_discarded)
+        self.n_unmatched = int(n_unmatched)
 
     @staticmethod
     def _column(name, values, dtype, n):
@@ -92,8 +118,25 @@ class FixationTable:
         return arr
 
     @classmethod
-    def empty(cls):
-        return cls([], [], [], [])
+    def empty(cls, **counts):
+        return cls([], [], [], [], **counts)
+
+    def counts(self):
+        """The read's counts as a dict (see the class docstring)."""
+        return {name: getattr(self, name) for name in COUNTS}
+
+    def with_counts(self, **counts):
+        """The same rows with some counts replaced, as a new table."""
+        unknown = set(counts) - set(COUNTS)
+        if unknown:
+            raise ValueError(f'unknown count(s) {sorted(unknown)}; the counts '
+                             f'are {COUNTS}')
+        return FixationTable(**self.columns(), **dict(self.counts(), **counts))
+
+    def columns(self):
+        """The per-fixation columns as a dict of arrays (the constructor's
+        keyword arguments)."""
+        return {name: getattr(self, name) for name in COLUMNS}
 
     @classmethod
     def concat(cls, tables):
@@ -103,14 +146,13 @@ class FixationTable:
             return cls.empty()
         cols = {
             name: np.concatenate([getattr(t, name) for t in tables])
-            for name in ('image', 'reader', 'x', 'y', 'duration_ms', 'order',
-                         'ppd_x', 'ppd_y')
+            for name in COLUMNS
         }
-        return cls(
-            **cols,
-            n_clipped=sum(t.n_clipped for t in tables),
-            n_dropped=sum(t.n_dropped for t in tables),
-            n_invalid=sum(t.n_invalid for t in tables))
+        counts = {
+            name: sum(getattr(t, name) for t in tables)
+            for name in COUNTS
+        }
+        return cls(**cols, **counts)
 
     def __len__(self):
         return len(self.image)
@@ -122,10 +164,9 @@ class FixationTable:
         if rows.dtype == bool and rows.shape != (len(self), ):
             raise ValueError(f'boolean row mask has shape {rows.shape}, '
                              f'expected ({len(self)},)')
-        return FixationTable(self.image[rows], self.reader[rows], self.x[rows],
-                             self.y[rows], self.duration_ms[rows],
-                             self.order[rows], self.ppd_x[rows],
-                             self.ppd_y[rows])
+        return FixationTable(
+            **{name: col[rows]
+               for name, col in self.columns().items()})
 
     def images(self):
         """Sorted distinct image ids."""
@@ -179,6 +220,5 @@ class FixationTable:
     def __repr__(self):
         return (f'{self.__class__.__name__}(n_fixations={len(self)}, '
                 f'n_images={len(self.images())}, '
-                f'n_readers={len(self.readers())}, '
-                f'n_clipped={self.n_clipped}, n_dropped={self.n_dropped}, '
-                f'n_invalid={self.n_invalid})')
+                f'n_readers={len(self.readers())}, ' +
+                ', '.join(f'{k}={v}' for k, v in self.counts().items()) + ')')
