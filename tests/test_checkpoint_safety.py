@@ -97,7 +97,8 @@ def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
 @pytest.mark.parametrize('config', [
     'simclr_knee.py', 'mocov3_gca_knee.py', 'byol_knee.py',
     'mmselfsup/mocov3_knee.py', 'linear_probe_knee.py',
-    'gaze_saliency_resnet18_knee.py', 'gpu/mocov3_resnet50_knee.py'])
+    'gaze_saliency_resnet18_knee.py', 'gaze_saliency_unet_knee.py',
+    'gpu/mocov3_resnet50_knee.py'])
 def test_shipped_configs_save_checkpoints_atomically(config):
     from mmengine.config import Config
 

@@ -115,7 +115,10 @@ def fit_center_sigma(samples, sigmas=DEFAULT_CENTER_SIGMAS, key='cc'):
     return max(search, key=search.get), search
 
 
-def _dataset_with_test_pipeline(cfg, loader, split=None):
+def gaze_dataset_cfg(cfg, loader, split=None):
+    """The dataset config of ``cfg[loader]`` (a ``KneeXrayDataset``) with
+    the config's test pipeline (no augmentation), only images with an
+    attention map, and ``split`` (if given) overriding its split."""
     dataset_cfg = copy.deepcopy(cfg[loader]['dataset'])
     if 'pipeline' not in dataset_cfg or 'dataset' in dataset_cfg:
         raise ValueError(f'{loader}.dataset must be a KneeXrayDataset config '
@@ -143,9 +146,9 @@ def evaluate_saliency_baselines(cfg, split=None,
         sigma), ``num_train`` and ``num_test`` images.
     """
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    train = gaze_samples(_dataset_with_test_pipeline(cfg, 'train_dataloader'))
+    train = gaze_samples(gaze_dataset_cfg(cfg, 'train_dataloader'))
     test = gaze_samples(
-        _dataset_with_test_pipeline(cfg, 'test_dataloader', split))
+        gaze_dataset_cfg(cfg, 'test_dataloader', split))
     sigma, search = fit_center_sigma(train, sigmas)
     mean_map = mean_gaze_map(s['gt_saliency'] for s in train)
     return dict(
@@ -161,6 +164,6 @@ def evaluate_saliency_baselines(cfg, split=None,
 
 __all__ = [
     'DEFAULT_CENTER_SIGMAS', 'center_bias_map', 'mean_gaze_map',
-    'gaze_samples', 'score_baseline', 'fit_center_sigma',
+    'gaze_dataset_cfg', 'gaze_samples', 'score_baseline', 'fit_center_sigma',
     'evaluate_saliency_baselines'
 ]

@@ -26,13 +26,16 @@ class GazeSaliencyHead(BaseModule):
     path upsamples the coarser map and adds it to the finer one; ``num_convs``
     3x3 conv-norm-act blocks refine the finest map and a 1x1 conv gives one
     channel of logits. Logits are resized to the target (``loss``) or the
-    network input (``predict``) resolution.
+    network input (``predict``) resolution. With a single level (e.g. the
+    full-resolution features of :class:`SaliencyUNet`) there is no top-down
+    path, and ``num_convs=0`` leaves only the 1x1 convs.
 
     Args:
         in_channels (Sequence[int]): Channels of the input features, finest
             first. Defaults to ResNet-18/34 ``(64, 128, 256, 512)``.
         channels (int): Width of the decoder. Defaults to 64.
-        num_convs (int): Number of 3x3 blocks after the fusion. Defaults to 2.
+        num_convs (int): Number of 3x3 blocks after the fusion (0: none).
+            Defaults to 2.
         norm_cfg (dict): Norm layer of the 3x3 blocks. Defaults to BN.
         act_cfg (dict): Activation of the 3x3 blocks. Defaults to ReLU.
         loss (dict | Sequence[dict]): Loss config(s); their sum is trained.
