@@ -7,7 +7,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from gca_mm.gaze import (FixationTable, ImageSizes, ScreenGeometry,
                          apply_outside_policy, read_egd_cxr, read_fixations,
                          read_generic, read_reflacx, read_reflacx_gaze,
-                         read_toolkit_log)
+                         read_toolkit_log, render_fixation_map)
 
 
 def write(path, text):
@@ -213,12 +213,12 @@ def test_reflacx_reading_errors(tmp_path):
         read_reflacx(
             write(tmp_path / 'x' / 'fixations.csv',
                   'x_position,y_position\n1,2\n'), 'a')
+    t = read_reflacx(
+        write(tmp_path / 'y' / 'fixations.csv',
+              'timestamp_start_fixation,timestamp_end_fixation,'
+              'x_position,y_position\n0,1,2,2\n'), 'a')
+    assert np.isnan(t.shown).all()
     with pytest.raises(ValueError, match='unknown for 1 fixation'):
-        from gca_mm.gaze import render_fixation_map
-        t = read_reflacx(
-            write(tmp_path / 'y' / 'fixations.csv',
-                  'timestamp_start_fixation,timestamp_end_fixation,'
-                  'x_position,y_position\n0,1,2,2\n'), 'a')
         render_fixation_map(t, (8, 8), sigma_px=1.0, use_shown=True)
 
 

@@ -60,13 +60,7 @@ def _shown_rects(shown, n, shape):
                          f'ymax), got shape {shown.shape}'
                          + ('' if shown.shape != (n, 4) else
                             ' with unknown (NaN) values'))
-    r = np.round(shown)
-    r = np.stack([
-        np.clip(r[:, 0], 0, w),
-        np.clip(r[:, 1], 0, h),
-        np.clip(r[:, 2], 0, w),
-        np.clip(r[:, 3], 0, h)
-    ], axis=1)
+    r = np.clip(np.round(shown), 0, [w, h, w, h])
     empty = (r[:, 2] <= r[:, 0]) | (r[:, 3] <= r[:, 1])
     if empty.all():
         raise ValueError(f'no shown rectangle overlaps the {h}x{w} image, '

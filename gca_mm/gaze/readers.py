@@ -95,6 +95,16 @@ def _optional_columns(row, names, path, line):
     ]
 
 
+def _reflacx_point(row, path, line):
+    """Position, pixels per degree and shown rectangle of one row of a
+    REFLACX ``fixations.csv`` or ``gaze.csv``."""
+    return dict(
+        x=parse_number(row['x_position'], path, line, 'x_position'),
+        y=parse_number(row['y_position'], path, line, 'y_position'),
+        ppd=_optional_columns(row, REFLACX_PPD, path, line),
+        shown=_optional_columns(row, REFLACX_SHOWN, path, line))
+
+
 def _reflacx_table(image, reader, rows, time, duration_ms, n_invalid=0):
     """A table of one REFLACX reading from parsed ``rows`` (dicts of x, y,
     ppd, shown), ordered by ``time``."""
@@ -147,12 +157,7 @@ def read_reflacx(path, image, reader=None, image_sizes=None,
         if t1 < t0:
             raise ValueError(f'{path}:{line}: timestamp_end_fixation is '
                              'before timestamp_start_fixation')
-        rows.append(
-            dict(
-                x=parse_number(row['x_position'], path, line, 'x_position'),
-                y=parse_number(row['y_position'], path, line, 'y_position'),
-                ppd=_optional_columns(row, REFLACX_PPD, path, line),
-                shown=_optional_columns(row, REFLACX_SHOWN, path, line)))
+        rows.append(_reflacx_point(row, path, line))
         start.append(t0)
         duration.append(1000.0 * (t1 - t0))
     table = _reflacx_table(image, reader, rows, start, duration)
@@ -188,12 +193,7 @@ def read_reflacx_gaze(path,
         if not (row['x_position'].strip() and row['y_position'].strip()):
             n_invalid += 1
             continue
-        rows.append(
-            dict(
-                x=parse_number(row['x_position'], path, line, 'x_position'),
-                y=parse_number(row['y_position'], path, line, 'y_position'),
-                ppd=_optional_columns(row, REFLACX_PPD, path, line),
-                shown=_optional_columns(row, REFLACX_SHOWN, path, line)))
+        rows.append(_reflacx_point(row, path, line))
         time.append(
             parse_number(row['timestamp_sample'], path, line,
                          'timestamp_sample'))
@@ -403,16 +403,16 @@ def read_egd_master_sheet(path, screen_size=EGD_SCREEN_SIZE):
     ``image_left`` and ``image_right`` columns (or the same names with a
     ``_pad`` suffix) give the padding in screen px around each image on the
     1920x1080 screen of the experiment."""
-    names = EGD_PADDING_COLUMNS
-    with_pad = tuple(c + '_pad' for c in names)
-    header = next(csv_rows(path, ('dicom_id', ), 'EGD-CXR master sheet'),
-                  (None, {}))[1]
-    if header and all(c in header for c in with_pad) and not all(
-            c in header for c in names):
-        names = with_pad
     geometry = {}
-    for line, row in csv_rows(path, ('dicom_id', ) + names,
-                              'EGD-CXR master sheet'):
+    for line, row in csv_rows(path, ('dicom_id', ), 'EGD-CXR master sheet'):
+        names = EGD_PADDING_COLUMNS
+        if not all(c in row for c in names):
+            names = tuple(c + '_pad' for c in EGD_PADDING_COLUMNS)
+        if not all(c in row for c in names):
+            raise ValueError(
+                f'{path}: EGD-CXR master sheet header lacks the padding '
+                f'columns {", ".join(EGD_PADDING_COLUMNS)} (or the same '
+                f'with _pad; found {", ".join(row)})')
         top, bottom, left, right = (parse_number(row[c], path, line, c)
                                     for c in names)
         try:
