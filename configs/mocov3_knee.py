@@ -36,9 +36,10 @@ temperature = 0.2  # as MoCo v3 with small batches; stock ResNet 1.0 is for 4096
 model = dict(
     # target encoder momentum 0.9 -> 1 (mmpretrain counts 1 - m: stock 0.01,
     # i.e. 0.99). The stock value lags the encoder by ~100 iterations, a few
-    # tenths of an ImageNet epoch but 9 of the 90 epochs here (11 iterations
-    # each); 0.9 lags ~10 iterations, about one epoch. Chosen on val, seed 0:
-    # macro-F1 44.9 at 0.9, 31.2 at 0.99, 36.0 untrained (docs/cpu_training.md)
+    # tenths of an ImageNet epoch but 9 of the 90 epochs at batch 128 (11
+    # iterations each); 0.9 lags ~10 iterations. Chosen on val, seed 0, batch
+    # 128: macro-F1 44.9 at 0.9, 31.2 at 0.99, 36.0 untrained; at the recipe's
+    # batch 64: 52.6 (docs/cpu_training.md)
     base_momentum=0.1,
     backbone=_base_.knee_backbone,
     neck=dict(in_channels=_base_.knee_feature_channels, hid_channels=1024),

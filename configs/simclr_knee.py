@@ -39,5 +39,5 @@ model = dict(
     backbone=_base_.knee_backbone,
     neck=dict(in_channels=_base_.knee_feature_channels, hid_channels=512,
               out_channels=128),
-    # 0.2 for batch 128 (stock 0.1 assumes batch 4096)
+    # 0.2 for batch 64 (stock 0.1 assumes batch 4096)
     head=dict(temperature=0.2))

@@ -2,8 +2,8 @@
 
 synthetic knee X-rays with simulated radiologist gaze -> gaze-saliency model
 (train, evaluate against baselines) -> predicted attention map for every
-image -> MoCo v3 pre-training with GCA and, with the same budget, without
-(the CPU recipe: bf16 where native, 64 px, batch 128, decoded images in memory) -> the
+image -> SimCLR pre-training with GCA and, with the same budget, without
+(the CPU recipe: bf16 where native, 64 px, batch 64, decoded images in memory) -> the
 benchmark's probe of both and of the untrained backbone on KL grade -> a
 printed table and a report folder. Stages whose outputs are complete are
 skipped on a rerun.
@@ -39,12 +39,12 @@ def parse_args(argv=None):
     parser.add_argument('--num-images', type=int, default=1500)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--saliency-epochs', type=int, default=30)
-    parser.add_argument('--algorithm', default='mocov3',
+    parser.add_argument('--algorithm', default='simclr',
                         choices=('simclr', 'mocov3', 'byol'))
-    parser.add_argument('--pretrain-epochs', type=int, default=60)
+    parser.add_argument('--pretrain-epochs', type=int, default=90)
     parser.add_argument('--img-size', type=int, default=64)
-    parser.add_argument('--batch-size', type=int, default=128)
-    parser.add_argument('--curve-every', type=int, default=30)
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--curve-every', type=int, default=0)
     parser.add_argument('--probe-size', type=int, default=160)
     return parser.parse_args(argv)
 
@@ -229,7 +229,7 @@ class Demo:
 def main(argv=None):
     args = parse_args(argv)
     demo = Demo(args)
-    pre_s = 5 * args.pretrain_epochs + 40
+    pre_s = 4 * args.pretrain_epochs + 30
     stages = [
         Stage('demo data with simulated gaze', demo.make_data, demo.data_done,
               30),

@@ -49,7 +49,7 @@ class Budget:
     num_images: Optional[int] = None  # first N train images; None = all
     epochs: int = 90
     img_size: int = 64  # training views
-    batch_size: int = 128
+    batch_size: int = 64
     # mixed precision (tools/train.py --amp) where it is native: fp16 on a
     # GPU, bf16 on a CPU with AMX-BF16 / AVX512-BF16; fp32 elsewhere
     amp: bool = field(default_factory=native_mixed_precision)

@@ -8,8 +8,8 @@ Variants of each of configs/{simclr,mocov3,byol}_knee.py:
 
 - ``before``: the previous recipe: full-width ResNet-18 on 3 channels,
   112 px, batch 32, fp32, every view decoded from its PNG;
-- ``fp32``: the CPU recipe (half-width ResNet-18, 1 channel, 96 px, batch
-  128, decoded images in memory) in fp32;
+- ``fp32``: the CPU recipe (half-width ResNet-18, 1 channel, 64 px, the
+  configs' batch, decoded images in memory) in fp32;
 - ``bf16``: the same with bf16 autocast (``--amp``);
 - ``bf16+cl``: bf16 and channels-last (the configs' default with --amp);
 - ``bf16+cl, no cache``: as above but decoding every view from its PNG.
