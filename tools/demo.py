@@ -30,6 +30,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 CONFIGS = osp.join(osp.dirname(HERE), 'configs')  # the configs beside tools/
 SALIENCY_CFG = osp.join(CONFIGS, 'gaze_saliency_resnet18_knee.py')
 SALIENCY_METRICS = ('cc', 'kld', 'nss', 'sim', 'auc_judd')
+DEFAULT = Budget()  # the benchmark's budget: the CPU recipe's epochs, size, batch
 
 
 def parse_args(argv=None):
@@ -41,11 +42,14 @@ def parse_args(argv=None):
     parser.add_argument('--saliency-epochs', type=int, default=30)
     parser.add_argument('--algorithm', default='simclr',
                         choices=('simclr', 'mocov3', 'byol'))
-    parser.add_argument('--pretrain-epochs', type=int, default=90)
-    parser.add_argument('--img-size', type=int, default=64)
-    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--pretrain-epochs', type=int,
+                        default=DEFAULT.epochs)
+    parser.add_argument('--img-size', type=int, default=DEFAULT.img_size)
+    parser.add_argument('--batch-size', type=int,
+                        default=DEFAULT.batch_size)
     parser.add_argument('--curve-every', type=int, default=0)
-    parser.add_argument('--probe-size', type=int, default=160)
+    parser.add_argument('--probe-size', type=int,
+                        default=DEFAULT.probe_size)
     return parser.parse_args(argv)
 
 
