@@ -154,7 +154,9 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
     assert osp.getsize(out + '.png') > 0
     assert osp.getsize(out + '_curves.png') > 0
     with open(out + '.md') as f:
-        assert 'GCA minus stock' in f.read()
+        text = f.read()
+        assert '| MoCo v3 | GCA − stock | 1 |' in text
+        assert '## Label fractions' in text
     leftovers = [n for _, _, names in os.walk(tmp_path) for n in names
                  if n.endswith('.tmp')]
     assert not leftovers

@@ -101,3 +101,34 @@ def test_gpu_configs_are_the_stock_recipe_on_knee_data(config,
                        decoded_cache=dict(cache_dir=str(tmp_path)))
     sample = DATASETS.build(dataset_cfg)[0]
     assert [tuple(v.shape) for v in sample['inputs']] == [(3, 224, 224)] * 2
+
+
+def test_finetune_trains_the_backbone_on_a_label_fraction(tiny_knee_root,
+                                                          tmp_path):
+    """configs/finetune_knee.py: the pre-trained backbone is loaded and
+    trained (not frozen, BN in train mode), at a tenth of the head's rate,
+    on a label-fraction subset read as an annotation CSV."""
+    from gca_mm.experiments.label_subsets import write_label_subsets
+    ssl = _train(tiny_cfg('configs/mocov3_knee.py', tiny_knee_root,
+                          tmp_path / 'ssl'))
+    ckpt = str(tmp_path / 'ssl' / 'epoch_1.pth')
+    state = _load_checkpoint(ckpt)['state_dict']
+    assert ssl.iter == 2
+    import shutil
+    root = tmp_path / 'data'
+    shutil.copytree(tiny_knee_root, root)
+    files = write_label_subsets(str(root), (50, 100))
+    ft = tiny_cfg('configs/finetune_knee.py', root, tmp_path / 'ft',
+                  batch_size=2)
+    ft.model.backbone.init_cfg.checkpoint = ckpt
+    ft.train_dataloader.dataset.split = None
+    ft.train_dataloader.dataset.ann_file = files[50]
+    runner = Runner.from_cfg(ft)
+    runner.train()
+    assert len(runner.train_dataloader.dataset) == 5  # 1 of 2 per grade
+    assert runner.iter == 3  # 5 images, batch 2
+    backbone = runner.model.backbone
+    assert not torch.equal(backbone.conv1.weight,
+                           state['backbone.conv1.weight'])
+    lrs = {g['lr'] for g in runner.optim_wrapper.optimizer.param_groups}
+    assert len(lrs) == 2 and max(lrs) == pytest.approx(10 * min(lrs))

@@ -16,6 +16,7 @@ writes docs/benchmark.md, docs/benchmark.json, docs/benchmark.png (probe
 scores) and docs/benchmark_curves.png (learning curves).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import platform
@@ -24,14 +25,19 @@ import time
 from dataclasses import asdict
 
 from gca_mm.experiments import Stage, run_stages
-from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, REFERENCES,
-                                          Budget, Prober, cell_dir,
-                                          cell_wall_seconds, run_cell)
+from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, CONTROL_MAPS,
+                                          REFERENCES, Budget, Prober,
+                                          cell_dir, cell_wall_seconds,
+                                          control_map_root, pretrain_config,
+                                          run_cell)
 from gca_mm.experiments.benchmark_report import (
-    curve_table, differences_table, majority_baseline, majority_line,
-    margins_table, plot_accuracy, plot_curves, results_table, summarize,
+    curve_table, differences_table, findings_table, fractions_table,
+    majority_baseline, majority_line, margins_table, plot_accuracy,
+    plot_curves, plot_differences, plot_fractions, results_table, summarize,
     write_json)
+from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
+from gca_mm.experiments.presets import PRESETS, preset_cells
 from gca_mm.utils import atomic_write_text, precision_name
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -47,12 +53,16 @@ def parse_args(argv=None):
                         '<data-root>/saliency_maps)')
     parser.add_argument('--algorithms', nargs='*', default=list(ALGORITHMS),
                         choices=ALGORITHMS)
-    parser.add_argument('--arms', nargs='+', default=list(ARMS),
+    parser.add_argument('--arms', nargs='+', default=['stock', 'gca'],
                         choices=ARMS)
     parser.add_argument('--references', nargs='*', default=list(REFERENCES),
                         choices=REFERENCES,
                         help='rows without pre-training')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--preset', choices=sorted(PRESETS),
+                        help='a named matrix of cells and seeds '
+                        '(gca_mm/experiments/presets.py; replaces '
+                        '--algorithms, --arms and --seeds)')
     parser.add_argument('--num-images', type=int, default=None,
                         help='pre-train on the first N train images')
     parser.add_argument('--epochs', type=int, default=DEFAULT.epochs)
@@ -83,12 +93,28 @@ def parse_args(argv=None):
     parser.add_argument('--est-seconds-per-epoch', type=float, default=6,
                         help='for the ETA only')
     args = parser.parse_args(argv)
+    args.pairs = [(a, arm) for a in args.algorithms for arm in args.arms]
+    if args.preset:
+        args.pairs, args.seeds = preset_cells(args.preset)
+        found = []
+        for algo, arm in args.pairs:
+            try:
+                pretrain_config(algo, arm, args.config_dir)
+                found.append((algo, arm))
+            except ValueError as e:
+                print(f'--preset {args.preset}: left out, {e}')
+        args.pairs = found
+        args.algorithms = sorted({a for a, _ in found})
+        args.arms = [arm for arm in ARMS if any(arm == b for _, b in found)]
     if args.gaze_map_root is None:
         args.gaze_map_root = osp.join(args.data_root, 'saliency_maps')
-    if 'gca' in args.arms and not osp.isdir(args.gaze_map_root):
-        parser.error(f'--arms gca needs attention maps in '
-                     f'{args.gaze_map_root} (tools/predict_saliency.py); '
-                     'or run --arms stock')
+    predicted = [a for a in args.arms
+                 if a.startswith('gca') and a not in CONTROL_MAPS]
+    if (predicted or 'stock-matched' in args.arms) and \
+            not osp.isdir(args.gaze_map_root):
+        parser.error(f'--arms {" ".join(predicted or ["stock-matched"])} '
+                     f'needs attention maps in {args.gaze_map_root} '
+                     '(tools/predict_saliency.py); or leave those arms out')
     if not osp.isdir(args.data_root):
         parser.error(f'--data-root {args.data_root} does not exist; make '
                      'it with tools/make_demo_data.py (see --help)')
@@ -136,6 +162,13 @@ def write_report(args, argv, results, seconds):
     plot_curves(args.out + '_curves.png', summary,
                 title='Probe on KL grade against pre-training epochs '
                 '(test split)', floor=floor)
+    plot_fractions(args.out + '_fractions.png', summary,
+                   title='Probe on KL grade against the share of labels '
+                   '(test split)', floor=floor)
+    if summary['differences']:
+        plot_differences(args.out + '_differences.png', summary,
+                         title='Paired differences, 100 % labels (95 % '
+                         'Student t over seeds)')
     images = args.num_images or 'all'
     md = [
         '# Benchmark: self-supervised pre-training on a CPU, GCA vs stock',
@@ -157,10 +190,19 @@ def write_report(args, argv, results, seconds):
         majority_line(floor), '',
         '## Pre-trained minus untrained backbone (paired by seed)', '',
         margins_table(summary), '',
-        '## GCA minus stock (paired by seed)', '',
+        '## Paired differences (by seed)', '',
+        'Each row: the first arm minus the second over the seeds both '
+        'have; brackets: 95 % Student-t interval of the mean. An interval '
+        'that crosses 0 is "no measurable difference".', '',
         differences_table(summary) if summary['differences'] else
-        'No GCA cells in this run.', '',
+        'No pair of arms to compare in this run.', '',
         f'![probe scores]({name}.png)', '',
+        *([f'![paired differences]({name}_differences.png)', '']
+          if summary['differences'] else []),
+        '## Label fractions (linear probe)', '', fractions_table(summary), '',
+        f'![label fractions]({name}_fractions.png)', '',
+        '## Finding-level probes (test ROC AUC)', '',
+        findings_table(summary), '',
         '## Learning curves', '', f'![learning curves]({name}_curves.png)',
         '', curve_table(summary), ''
     ]
@@ -174,10 +216,27 @@ def main(argv=None):
     budget = budget_of(args)
     prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
 
+    def arm_settings(algo, arm):
+        if arm != 'stock-matched':
+            return None
+        # measured once per algorithm and data, kept for every seed
+        path = osp.join(args.work_dir, f'matched_crop_{algo}.json')
+        if not osp.isfile(path):
+            from gca_mm.experiments.crop_area import matched_crop_area
+            found = matched_crop_area(
+                pretrain_config(algo, 'stock', args.config_dir),
+                pretrain_config(algo, 'gca', args.config_dir),
+                args.data_root, args.gaze_map_root)
+            os.makedirs(args.work_dir, exist_ok=True)
+            atomic_write_text(path, json.dumps(found, indent=2))
+        with open(path) as f:
+            return json.load(f)
+
     def cell(algo, arm, seed):
         return run_cell(algo, arm, seed, budget, args.data_root,
                         args.work_dir, HERE, args.gaze_map_root, prober,
-                        args.cache_dir, args.config_dir)
+                        args.cache_dir, args.config_dir,
+                        arm_settings(algo, arm))
 
     def make_stage(algo, arm, seed):
         work = cell_dir(args.work_dir, algo, arm, seed)
@@ -188,10 +247,25 @@ def main(argv=None):
                      lambda: osp.isfile(osp.join(work, 'result.json')),
                      pretrain + 60)
 
+    def control_maps_stage(arm):
+        # the maps live beside the data; the marker in the work dir says
+        # this run has made (or completed) them
+        marker = osp.join(args.work_dir, f'control_maps_{arm}.json')
+
+        def make():
+            written = write_control_maps(
+                CONTROL_MAPS[arm], args.data_root,
+                control_map_root(args.data_root, arm))
+            os.makedirs(args.work_dir, exist_ok=True)
+            atomic_write_text(marker, json.dumps(written, indent=2))
+        return Stage(f'{CONTROL_MAPS[arm]} maps for {arm}', make,
+                     lambda: osp.isfile(marker), 30)
+
+    maps = [control_maps_stage(arm) for arm in args.arms
+            if arm in CONTROL_MAPS]
     cells = [(ref, 'reference', s) for s in args.seeds
              for ref in args.references]
-    cells += [(a, arm, s) for s in args.seeds for a in args.algorithms
-              for arm in args.arms]
+    cells += [(a, arm, s) for s in args.seeds for a, arm in args.pairs]
     start = time.time()
     if args.report_only:
         cells = [c for c in cells if osp.isfile(osp.join(
@@ -199,7 +273,8 @@ def main(argv=None):
         if not cells:
             raise SystemExit(f'no finished cell in {args.work_dir}')
     else:
-        run_stages([make_stage(*c) for c in cells], title='benchmark')
+        run_stages(maps + [make_stage(*c) for c in cells],
+                   title='benchmark')
     # collect every cell (including those finished by earlier calls)
     results = [cell(*c) for c in cells]
     summary = write_report(args, argv, results, time.time() - start)

@@ -1,19 +1,38 @@
 """Pre-train -> probe cells, the unit of the demo and the benchmark.
 
-A cell is one (algorithm, arm, seed): the arm is ``stock`` (the knee config
-of the algorithm) or ``gca`` (its ``*_gca_knee.py`` twin), trained with the
-same budget, seed, initialisation and image order. The reference ``random``
-probes the untrained backbone of the same architecture. Every backbone is
-scored by the same probe (:func:`gca_mm.experiments.feature_probe`: frozen
-features of un-augmented images, logistic regression with its L2 strength
-chosen on val), at every ``curve_every`` epochs for the learning curve and
-at the last epoch for the result.
+A cell is one (algorithm, arm, seed), trained with the same budget, seed,
+initialisation and image order as every other arm of that seed. The arms
+(:data:`ARMS`):
+
+- ``stock``: the algorithm's knee config (``configs/<algo>_knee.py``);
+- ``stock-matched``: stock, with the crop's lower area bound raised so that
+  its mean crop area equals GCA's on the same data
+  (:mod:`gca_mm.experiments.crop_area`);
+- ``stock-tuned``: stock with a crop range and a cutout chosen on val (the
+  paper's "Searched");
+- ``gca``: its ``*_gca_knee.py`` twin, on the predicted attention maps;
+- ``gca-centre``, ``gca-mean``, ``gca-oracle``: the same GCA on a
+  centre-bias map, the mean training gaze map, and a map of the image's
+  own finding boxes (:mod:`gca_mm.experiments.control_maps`);
+- ``gca-crop-only``, ``gca-erase-only``, ``gca-dim-only``: the operator
+  ablation (one GCA operator on).
+
+Arms other than ``stock`` and ``gca`` are the configs
+``configs/benchmark/<algo>_<arm>_knee.py`` (``-`` written ``_``). The
+reference ``random`` probes the untrained backbone of the same
+architecture. Every backbone is scored by the same probe
+(:func:`gca_mm.experiments.feature_probe`: frozen features of un-augmented
+images, logistic regression with its L2 strength chosen on val), at every
+``curve_every`` epochs for the learning curve and at the last epoch for the
+result.
 
 Each cell lives in its own work dir and writes ``result.json`` last, so a
 rerun skips finished cells and resumes unfinished pre-training from its
 last checkpoint; probe results of checkpoints are kept in ``curve.json`` as
 they come, so a rerun does not probe one twice.
 """
+import copy
+import functools
 import glob
 import json
 import logging
@@ -24,19 +43,30 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
+import numpy as np
 from mmengine.config import Config
 
 from ..utils import (atomic_write_text, native_mixed_precision,
                      walk_pipeline)
 from ..utils.config_walk import transform_type
+from ..gaze import load_findings
 from .config_dir import config_dir, tools_dir
+from .finding_probe import FINDING_TARGETS, binary_probe, finding_labels
+from .label_subsets import FRACTIONS, read_label_subset, write_label_subsets
 from .stages import run_script
 
 ALGORITHMS = ('simclr', 'mocov3', 'byol')
-ARMS = ('stock', 'gca')
+ARMS = ('stock', 'stock-matched', 'stock-tuned', 'gca', 'gca-centre',
+        'gca-mean', 'gca-oracle', 'gca-crop-only', 'gca-erase-only',
+        'gca-dim-only')
+#: GCA arms on control maps, and the kind of map each reads
+#: (``<data_root>/control_maps/<kind>``, ``tools/make_control_maps.py``)
+CONTROL_MAPS = {'gca-centre': 'centre', 'gca-mean': 'mean',
+                'gca-oracle': 'oracle'}
 #: rows without pre-training that put the cells in context: the probe of an
 #: untrained backbone of the same architecture
 REFERENCES = ('random', )
+SPLITS = ('train', 'val', 'test')
 ALGORITHM_NAMES = dict(simclr='SimCLR', mocov3='MoCo v3', byol='BYOL',
                        random='untrained backbone')
 #: child-process log lines shown on the console (progress with ETA)
@@ -63,9 +93,29 @@ def pretrain_config(algorithm, arm, configs=None):
     if algorithm not in ALGORITHMS or arm not in ARMS:
         raise ValueError(f'unknown cell {algorithm}/{arm}; algorithms '
                          f'{ALGORITHMS}, arms {ARMS}')
-    name = f'{algorithm}_knee.py' if arm == 'stock' else \
-        f'{algorithm}_gca_knee.py'
-    return osp.join(config_dir(configs), name)
+    if arm in ('stock', 'gca'):
+        name = f'{algorithm}_knee.py' if arm == 'stock' else \
+            f'{algorithm}_gca_knee.py'
+        return osp.join(config_dir(configs), name)
+    path = osp.join(config_dir(configs), 'benchmark',
+                    f"{algorithm}_{arm.replace('-', '_')}_knee.py")
+    if not osp.isfile(path):
+        raise ValueError(f'arm {arm!r} has no config for {algorithm}: '
+                         f'{path} does not exist')
+    return path
+
+
+def control_map_root(data_root, arm):
+    """Where the maps of a control arm (:data:`CONTROL_MAPS`) lie."""
+    return osp.join(data_root, 'control_maps', CONTROL_MAPS[arm])
+
+
+def set_crop_range(pipeline, crop_ratio_range):
+    """Set the area range of every ``RandomResizedCrop`` (nested views
+    too)."""
+    for _, t in walk_pipeline(pipeline, 'pipeline'):
+        if transform_type(t) == 'RandomResizedCrop':
+            t['crop_ratio_range'] = tuple(crop_ratio_range)
 
 
 def set_crop_size(pipeline, size):
@@ -118,8 +168,13 @@ def probe_config(budget, data_root, configs=None, cache_dir=None):
 
 
 def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
-                          configs=None, gaze_map_root=None, cache_dir=None):
-    """Write the cell's pre-training config into ``work_dir``."""
+                          configs=None, gaze_map_root=None, cache_dir=None,
+                          crop_ratio_range=None):
+    """Write the cell's pre-training config into ``work_dir``: the arm's
+    config at the budget, on ``data_root``; GCA arms read ``gaze_map_root``
+    (the predicted maps) or, for a control arm, its control maps below
+    ``data_root``; ``crop_ratio_range`` (``stock-matched``: the range
+    measured on this data) replaces the stock crop's."""
     pre = Config.fromfile(pretrain_config(algorithm, arm, configs))
     dataset = pre.train_dataloader.dataset
     dataset.data_root = data_root
@@ -134,8 +189,12 @@ def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
     ckpt = pre.default_hooks.checkpoint
     ckpt.interval = budget.curve_every or budget.epochs
     ckpt.max_keep_ckpts = -1  # the curve's checkpoints, to probe (again)
-    if arm == 'gca' and gaze_map_root:
+    if arm in CONTROL_MAPS:
+        pre.gca.gaze_map_root = control_map_root(data_root, arm)
+    elif arm.startswith('gca') and gaze_map_root:
         pre.gca.gaze_map_root = gaze_map_root
+    if crop_ratio_range is not None:
+        set_crop_range(dataset.pipeline, crop_ratio_range)
     path = osp.join(work_dir, 'pretrain_config.py')
     atomic_write_text(path, pre.pretty_text)
     return path
@@ -195,10 +254,62 @@ def cell_wall_seconds(work_dir):
 
 class Prober:
     """Scores backbones with the benchmark's probe; the probe config and
-    the decoded images are shared by every cell of a run."""
+    the decoded images are shared by every cell of a run.
 
-    def __init__(self, budget, data_root, configs=None, cache_dir=None):
+    Besides the grade probe on the whole train split it scores, from the
+    same features:
+
+    - ``label_fractions``: the grade probe fitted on each fixed stratified
+      subset of the train split (:mod:`gca_mm.experiments.label_subsets`,
+      written beside the data), ``{pct: scores}``, 100 % included;
+    - ``findings``: a binary probe per finding of ``findings.csv`` when the
+      data root has one (:mod:`gca_mm.experiments.finding_probe`), ``{target:
+      {auc, val_auc, C, positives}}``.
+    """
+
+    def __init__(self, budget, data_root, configs=None, cache_dir=None,
+                 label_fractions=FRACTIONS):
         self.cfg = probe_config(budget, data_root, configs, cache_dir)
+        self.data_root = data_root
+        self.label_fractions = tuple(label_fractions)
+
+    @functools.cached_property
+    def images(self):
+        """``{split: image paths relative to the data root}``, in the
+        order the features are extracted."""
+        from mmpretrain.registry import DATASETS
+        images = {}
+        for split in SPLITS:
+            cfg = copy.deepcopy(self.cfg.test_dataloader.dataset)
+            cfg.split = split
+            cfg.pop('decoded_cache', None)  # the paths only
+            dataset = DATASETS.build(cfg)
+            images[split] = [
+                osp.relpath(dataset.get_data_info(i)['img_path'],
+                            self.data_root).replace(osp.sep, '/')
+                for i in range(len(dataset))]
+        return images
+
+    @functools.cached_property
+    def fraction_indices(self):
+        """``{pct: indices into the train features}`` of every label
+        fraction below 100 %."""
+        position = {p: i for i, p in enumerate(self.images['train'])}
+        files = write_label_subsets(self.data_root, self.label_fractions)
+        return {pct: np.asarray([position[p] for p in
+                                 read_label_subset(path)])
+                for pct, path in files.items() if pct < 100}
+
+    @functools.cached_property
+    def finding_targets(self):
+        """``{split: {target: 0/1 labels}}``, or None without a findings
+        table."""
+        path = osp.join(self.data_root, 'findings.csv')
+        if not osp.isfile(path):
+            return None
+        table = load_findings(path)
+        return {split: finding_labels(table, self.images[split])
+                for split in SPLITS}
 
     def __call__(self, checkpoint, seed=0):
         """Probe results of a pre-training ``checkpoint`` (``None``: the
@@ -220,10 +331,32 @@ class Prober:
         bf16 = cpu_supports_bf16()
         splits = [extract_features(model, self.cfg.test_dataloader.dataset,
                                    split, batch_size=128, bf16=bf16)
-                  for split in ('train', 'val', 'test')]
+                  for split in SPLITS]
         result = feature_probe(*splits)
         result['val_by_c'] = {str(k): v for k, v in
                               result['val_by_c'].items()}
+        keys = ('accuracy', 'macro_f1', 'grade_mae', 'val_accuracy',
+                'val_macro_f1', 'val_grade_mae', 'C')
+        fractions = {}
+        for pct in self.label_fractions:
+            if pct >= 100:
+                scores = result
+            else:
+                idx = self.fraction_indices[pct]
+                train = (splits[0][0][idx], splits[0][1][idx])
+                scores = feature_probe(train, splits[1], splits[2])
+            fractions[f'{pct:g}'] = {k: scores[k] for k in keys}
+        result['label_fractions'] = fractions
+        targets = self.finding_targets
+        if targets is not None:
+            mean = splits[0][0].mean(0)
+            std = splits[0][0].std(0) + 1e-6
+            x = [((f - mean) / std).astype(np.float32) for f, _ in splits]
+            result['findings'] = {
+                name: binary_probe(x[0], targets['train'][name], x[1],
+                                   targets['val'][name], x[2],
+                                   targets['test'][name])
+                for name in FINDING_TARGETS}
         return result
 
 
@@ -235,9 +368,12 @@ def _read_json(path, default=None):
 
 
 def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
-             gaze_map_root=None, prober=None, cache_dir=None, configs=None):
+             gaze_map_root=None, prober=None, cache_dir=None, configs=None,
+             arm_settings=None):
     """Run (or finish) one cell; return its result dict. ``algorithm`` may
     also be one of :data:`REFERENCES` (``arm`` is then ignored).
+    ``arm_settings`` (JSON-able) are kept in the result; its
+    ``crop_ratio_range`` goes to :func:`write_pretrain_config`.
 
     ``tools`` and ``configs`` are the folders of gca_mm's tools
     (``train.py`` pre-trains) and configs; None finds them
@@ -257,6 +393,8 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
     os.makedirs(work_dir, exist_ok=True)
     result = dict(algorithm=algorithm, arm=arm, seed=seed,
                   budget=asdict(budget), data_root=data_root)
+    if arm_settings:
+        result['arm_settings'] = arm_settings
     if algorithm in REFERENCES:
         atomic_write_text(osp.join(work_dir, 'probe_config.py'),
                           prober.cfg.pretty_text)
@@ -265,7 +403,9 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
     else:
         cfg_path = write_pretrain_config(algorithm, arm, seed, budget,
                                          data_root, work_dir, configs,
-                                         gaze_map_root, cache_dir)
+                                         gaze_map_root, cache_dir,
+                                         (arm_settings or {}).get(
+                                             'crop_ratio_range'))
         pre_dir = osp.join(work_dir, 'pretrain')
         last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
         if not osp.isfile(last):
@@ -290,6 +430,7 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
             seconds_per_epoch=epoch_seconds(pre_dir))
     result.update({k: probe[k] for k in (
         'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
-        'val_grade_mae', 'C', 'majority_accuracy')})
+        'val_grade_mae', 'C', 'majority_accuracy', 'label_fractions',
+        'findings') if k in probe})
     atomic_write_text(result_path, json.dumps(result, indent=2))
     return result

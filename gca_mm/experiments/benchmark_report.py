@@ -13,7 +13,32 @@ METRICS = (('accuracy', 'accuracy (%)'), ('macro_f1', 'macro-F1 (%)'),
 #: mean over seeds of a pre-trained backbone's probe against the untrained
 #: backbone's probe of the same seed
 LEARNING_BAR = dict(accuracy=8.0, macro_f1=10.0, grade_mae_below=0.85)
-ARM_NAMES = dict(stock='stock', gca='GCA', reference='-')
+ARM_NAMES = {
+    'stock': 'stock', 'stock-matched': 'stock, GCA-sized crops',
+    'stock-tuned': 'stock, tuned on val', 'gca': 'GCA',
+    'gca-centre': 'GCA on a centre prior', 'gca-mean': 'GCA on the mean gaze',
+    'gca-oracle': 'GCA on finding boxes (oracle)',
+    'gca-crop-only': 'GCA crop only', 'gca-erase-only': 'GCA erase only',
+    'gca-dim-only': 'GCA dim only', 'reference': '-'}
+#: the paired comparisons the benchmark reports, ``(arm, baseline,
+#: question)``: each row is ``arm - baseline`` over the seeds both have
+COMPARISONS = (
+    ('gca', 'stock', 'does GCA beat the stock views?'),
+    ('gca', 'stock-matched', 'more than crops of the same mean area?'),
+    ('gca', 'stock-tuned', 'more than stock views tuned on val?'),
+    ('gca', 'gca-centre', 'more than the same GCA on a centre prior?'),
+    ('gca', 'gca-mean', 'more than the same GCA on the mean gaze map?'),
+    ('gca-oracle', 'gca', 'how far are the predicted maps from the '
+     'findings?'),
+    ('gca-crop-only', 'stock', 'ablation: the attention-aware crop'),
+    ('gca-erase-only', 'stock', 'ablation: the attention-aware erasing'),
+    ('gca-dim-only', 'stock', 'ablation: the attention-aware dimming'),
+)
+ARM_COLORS = {
+    'stock': '#8c8c8c', 'stock-matched': '#b3b3b3', 'stock-tuned': '#666666',
+    'gca': '#d95f02', 'gca-centre': '#7570b3', 'gca-mean': '#e7298a',
+    'gca-oracle': '#66a61e', 'gca-crop-only': '#e6ab02',
+    'gca-erase-only': '#a6761d', 'gca-dim-only': '#1f78b4'}
 
 
 def _clean(values):
@@ -67,6 +92,74 @@ def _curve_mean(runs):
     return curve
 
 
+def _fraction_key(pct):
+    return float(pct)
+
+
+def _fractions_mean(runs):
+    """``{pct: {metric_mean, metric_std, seeds}}`` over the runs that have
+    label-fraction probes (pct as in the records, e.g. '10')."""
+    by_pct = {}
+    for r in runs:
+        for pct, scores in (r.get('label_fractions') or {}).items():
+            by_pct.setdefault(pct, []).append(scores)
+    out = {}
+    for pct in sorted(by_pct, key=_fraction_key):
+        row = dict(seeds=len(by_pct[pct]))
+        for key, _ in METRICS:
+            row[key + '_mean'], row[key + '_std'] = _mean_std(
+                [x[key] for x in by_pct[pct]])
+        out[pct] = row
+    return out
+
+
+def _findings_mean(runs):
+    """``{target: {auc_mean, auc_std, seeds}}`` of the finding probes."""
+    by_target = {}
+    for r in runs:
+        for name, scores in (r.get('findings') or {}).items():
+            by_target.setdefault(name, []).append(scores.get('auc'))
+    out = {}
+    for name, aucs in by_target.items():
+        mean, std = _mean_std(aucs)
+        out[name] = dict(auc_mean=mean, auc_std=std, seeds=len(_clean(aucs)))
+    return out
+
+
+def _paired_fractions(ours, base, seeds):
+    """Paired accuracy / macro-F1 / MAE differences at each label fraction
+    both arms have, ``{pct: {metric_mean, metric_low, metric_high}}``."""
+    out = {}
+    pcts = set.intersection(*[set(ours[s].get('label_fractions') or {}) &
+                              set(base[s].get('label_fractions') or {})
+                              for s in seeds]) if seeds else set()
+    for pct in sorted(pcts, key=_fraction_key):
+        row = {}
+        for key, _ in METRICS:
+            diffs = [ours[s]['label_fractions'][pct][key] -
+                     base[s]['label_fractions'][pct][key] for s in seeds]
+            row[key + '_mean'], row[key + '_low'], row[key + '_high'] = \
+                t_interval(diffs)
+        out[pct] = row
+    return out
+
+
+def _paired_findings(ours, base, seeds):
+    """Paired test-AUC differences of each finding probe."""
+    out = {}
+    names = set.intersection(*[set(ours[s].get('findings') or {}) &
+                               set(base[s].get('findings') or {})
+                               for s in seeds]) if seeds else set()
+    for name in sorted(names):
+        diffs = [ours[s]['findings'][name]['auc'] -
+                 base[s]['findings'][name]['auc'] for s in seeds
+                 if ours[s]['findings'][name]['auc'] is not None
+                 and base[s]['findings'][name]['auc'] is not None]
+        mean, low, high = t_interval(diffs)
+        out[name] = dict(auc_mean=mean, auc_low=low, auc_high=high)
+    return out
+
+
 def summarize(results):
     """Group cell results by (algorithm, arm).
 
@@ -78,8 +171,10 @@ def summarize(results):
     - ``margins``: per pre-trained algorithm and arm, minus the untrained
       backbone of the same seed: per-seed differences, their mean and 95 %
       t-interval, and whether the mean clears :data:`LEARNING_BAR`;
-    - ``differences``: per algorithm, GCA minus stock paired by seed, with
-      the 95 % t-interval, and the GCA / stock ratio of seconds per epoch.
+    - ``differences``: per algorithm and comparison of
+      :data:`COMPARISONS` whose two arms both ran (``arm`` minus
+      ``baseline``, paired by seed): per-seed differences, their mean and
+      95 % t-interval, and the ratio of seconds per epoch.
     """
     cells = {}
     for r in results:
@@ -95,6 +190,8 @@ def summarize(results):
         for key, _ in METRICS + (('seconds_per_epoch', ''), ):
             rec[key + '_mean'], rec[key + '_std'] = _mean_std(
                 [r.get(key) for r in runs])
+        rec['label_fractions'] = _fractions_mean(runs)
+        rec['findings'] = _findings_mean(runs)
         records.append(rec)
 
     untrained = {r['seed']: r for r in cells.get(('random', 'reference'),
@@ -121,22 +218,29 @@ def summarize(results):
 
     diffs = []
     for algo in sorted({a for a, _ in cells}):
-        stock = {r['seed']: r for r in cells.get((algo, 'stock'), [])}
-        gca = {r['seed']: r for r in cells.get((algo, 'gca'), [])}
-        seeds = sorted(set(stock) & set(gca))
-        if not seeds:
-            continue
-        d = dict(algorithm=algo, seeds=seeds, interval='95 % Student t')
-        for key, _ in METRICS:
-            _, per_seed = _paired(gca, stock, key)
-            d[key + '_per_seed'] = per_seed
-            d[key + '_mean'], d[key + '_low'], d[key + '_high'] = \
-                t_interval(per_seed)
-        t_gca, _ = _mean_std([gca[s].get('seconds_per_epoch') for s in seeds])
-        t_stock, _ = _mean_std(
-            [stock[s].get('seconds_per_epoch') for s in seeds])
-        d['time_ratio'] = (t_gca / t_stock) if t_gca and t_stock else None
-        diffs.append(d)
+        for arm, baseline, question in COMPARISONS:
+            ours = {r['seed']: r for r in cells.get((algo, arm), [])}
+            base = {r['seed']: r for r in cells.get((algo, baseline), [])}
+            seeds = sorted(set(ours) & set(base))
+            if not seeds:
+                continue
+            d = dict(algorithm=algo, arm=arm, baseline=baseline,
+                     question=question, seeds=seeds,
+                     interval='95 % Student t')
+            for key, _ in METRICS:
+                _, per_seed = _paired(ours, base, key)
+                d[key + '_per_seed'] = per_seed
+                d[key + '_mean'], d[key + '_low'], d[key + '_high'] = \
+                    t_interval(per_seed)
+            t_ours, _ = _mean_std(
+                [ours[s].get('seconds_per_epoch') for s in seeds])
+            t_base, _ = _mean_std(
+                [base[s].get('seconds_per_epoch') for s in seeds])
+            d['time_ratio'] = (t_ours / t_base) if t_ours and t_base \
+                else None
+            d['label_fractions'] = _paired_fractions(ours, base, seeds)
+            d['findings'] = _paired_findings(ours, base, seeds)
+            diffs.append(d)
     return dict(cells=records, margins=margins, differences=diffs)
 
 
@@ -199,32 +303,86 @@ def margins_table(summary):
     return '\n'.join(lines)
 
 
+def verdict(d):
+    """How a paired difference reads: higher / lower when its accuracy
+    interval excludes 0, else "no measurable difference"."""
+    if len(d['seeds']) < 2:
+        return 'one seed: no interval'
+    if d['accuracy_low'] > 0:
+        return f"{ARM_NAMES[d['arm']]} higher"
+    if d['accuracy_high'] < 0:
+        return f"{ARM_NAMES[d['baseline']]} higher"
+    return 'no measurable difference'
+
+
 def differences_table(summary):
-    """Markdown table of GCA minus stock (paired by seed), with 95 %
-    t-intervals; an interval that crosses 0 is "no measurable
-    difference"."""
-    lines = ['| algorithm | seeds | Δ accuracy (points) | Δ macro-F1 (points) '
-             '| Δ grade MAE | per-seed Δ accuracy | verdict | '
-             'time GCA / stock |',
-             '| --- | --- | --- | --- | --- | --- | --- | --- |']
+    """Markdown table of every paired comparison (``arm`` minus
+    ``baseline``, by seed), with 95 % t-intervals; an interval that
+    crosses 0 is "no measurable difference"."""
+    lines = ['| algorithm | difference | seeds | Δ accuracy (points) | '
+             'Δ macro-F1 (points) | Δ grade MAE | per-seed Δ accuracy | '
+             'verdict | time ratio |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for d in summary['differences']:
         per_seed = ', '.join(f'{v:+.1f}' for v in d['accuracy_per_seed'])
         ratio = 'n/a' if d['time_ratio'] is None else \
             f"{d['time_ratio']:.2f}"
-        if len(d['seeds']) < 2:
-            verdict = 'one seed: no interval'
-        elif d['accuracy_low'] > 0:
-            verdict = 'GCA higher'
-        elif d['accuracy_high'] < 0:
-            verdict = 'stock higher'
-        else:
-            verdict = 'no measurable difference'
         lines.append(
-            f"| {_name(d['algorithm'])} | {len(d['seeds'])} | "
+            f"| {_name(d['algorithm'])} | {ARM_NAMES[d['arm']]} − "
+            f"{ARM_NAMES[d['baseline']]} | {len(d['seeds'])} | "
             f"{_interval(d['accuracy_mean'], d['accuracy_low'], d['accuracy_high'])} | "  # noqa: E501
             f"{_interval(d['macro_f1_mean'], d['macro_f1_low'], d['macro_f1_high'])} | "  # noqa: E501
             f"{_interval(d['grade_mae_mean'], d['grade_mae_low'], d['grade_mae_high'], '{:+.3f}')} "  # noqa: E501
-            f"| {per_seed} | {verdict} | {ratio} |")
+            f"| {per_seed} | {verdict(d)} | {ratio} |")
+    return '\n'.join(lines)
+
+
+def fractions_table(summary):
+    """Markdown table: probe accuracy / macro-F1 / MAE (mean ± std over
+    seeds) of every cell at each label fraction."""
+    pcts = sorted({p for rec in summary['cells']
+                   for p in rec.get('label_fractions') or {}},
+                  key=_fraction_key)
+    if not pcts:
+        return 'No label-fraction probes in these cells.'
+    lines = ['| algorithm | views | ' + ' | '.join(
+        f'{p} % labels' for p in pcts) + ' |',
+             '| --- | --- |' + ' --- |' * len(pcts)]
+    for rec in summary['cells']:
+        cells = []
+        for p in pcts:
+            f = (rec.get('label_fractions') or {}).get(p)
+            cells.append('n/a' if f is None else
+                         f"{_pm(f['accuracy_mean'], f['accuracy_std'], '{:.1f}')}"  # noqa: E501
+                         f" / {_pm(f['macro_f1_mean'], f['macro_f1_std'], '{:.1f}')}"  # noqa: E501
+                         f" / {f['grade_mae_mean']:.3f}")
+        lines.append(f"| {_name(rec['algorithm'])} | "
+                     f"{ARM_NAMES.get(rec['arm'], rec['arm'])} | "
+                     + ' | '.join(cells) + ' |')
+    lines.append('')
+    lines.append('Each cell: accuracy / macro-F1 (mean ± std over seeds) / '
+                 'grade MAE, the probe fitted on that share of the train '
+                 'split (fixed stratified subsets, the same images for '
+                 'every arm and seed).')
+    return '\n'.join(lines)
+
+
+def findings_table(summary):
+    """Markdown table: test ROC AUC of each finding probe (mean ± std over
+    seeds) of every cell."""
+    names = sorted({n for rec in summary['cells']
+                    for n in rec.get('findings') or {}})
+    if not names:
+        return 'No finding probes in these cells (no findings.csv).'
+    lines = ['| algorithm | views | ' + ' | '.join(
+        n.replace('_', ' ') + ' AUC' for n in names) + ' |',
+             '| --- | --- |' + ' --- |' * len(names)]
+    for rec in summary['cells']:
+        f = rec.get('findings') or {}
+        lines.append(f"| {_name(rec['algorithm'])} | "
+                     f"{ARM_NAMES.get(rec['arm'], rec['arm'])} | " + ' | '.join(
+                         _pm(f[n]['auc_mean'], f[n]['auc_std'], '{:.3f}')
+                         if n in f else 'n/a' for n in names) + ' |')
     return '\n'.join(lines)
 
 
@@ -297,21 +455,23 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
                     if r['algorithm'] not in REFERENCES},
                    key=lambda a: list(ALGORITHM_NAMES).index(a)
                    if a in ALGORITHM_NAMES else 99)
-    fig, axes = plt.subplots(1, 2, figsize=(2.6 + 2.6 * len(algos), 3.2),
-                             dpi=110)
-    width = 0.38
-    colors = dict(stock='#8c8c8c', gca='#d95f02')
+    arms = [a for a in ARMS if any(r['arm'] == a for r in summary['cells'])]
+    fig, axes = plt.subplots(
+        1, 2, figsize=(2.6 + (1.8 + 0.4 * len(arms)) * len(algos), 3.2),
+        dpi=110)
+    width = 0.76 / max(len(arms), 1)
     for ax, (key, label) in zip(axes, METRICS[:2]):
-        for k, arm in enumerate(ARMS):
+        for k, arm in enumerate(arms):
             for i, algo in enumerate(algos):
                 rec = next((r for r in summary['cells']
                             if r['algorithm'] == algo and r['arm'] == arm),
                            None)
                 if rec is None:
                     continue
-                x = i + (k - 0.5) * width
+                x = i + (k - (len(arms) - 1) / 2) * width
                 ax.bar(x, rec[key + '_mean'], width * 0.9,
-                       yerr=rec[key + '_std'], color=colors[arm], capsize=3,
+                       yerr=rec[key + '_std'], color=ARM_COLORS[arm],
+                       capsize=3,
                        label=ARM_NAMES[arm] if i == 0 else None)
                 ax.scatter([x] * len(rec['runs']),
                            [r[key] for r in rec['runs']], s=10,
@@ -374,6 +534,70 @@ def _finish(fig, axes, title, path):
     """Legend, title and an atomic save of a two-panel report figure."""
     import matplotlib.pyplot as plt
     axes[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_fractions(path, summary, title='Probe accuracy against labels',
+                   floor=None):
+    """Probe accuracy and macro-F1 (mean ± std over seeds) against the
+    label fraction (log scale), one line per algorithm and arm."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), dpi=110)
+    styles = dict(simclr='-', mocov3='--', byol=':')
+    for ax, (key, label) in zip(axes, METRICS[:2]):
+        for rec in summary['cells']:
+            fractions = rec.get('label_fractions') or {}
+            if not fractions:
+                continue
+            pcts = sorted(fractions, key=_fraction_key)
+            ax.errorbar([float(p) for p in pcts],
+                        [fractions[p][key + '_mean'] for p in pcts],
+                        yerr=[fractions[p][key + '_std'] for p in pcts],
+                        capsize=2, marker='o', ms=3, lw=1,
+                        color=ARM_COLORS.get(rec['arm'], '#1b9e77'),
+                        ls=styles.get(rec['algorithm'], '-.'),
+                        label=f"{_name(rec['algorithm'])} "
+                        f"{ARM_NAMES.get(rec['arm'], rec['arm'])}")
+        _floor_line(ax, floor, key)
+        ax.set_xscale('log')
+        ax.set_xlabel('labels (% of the train split)')
+        ax.set_ylabel(label)
+        ax.spines[['top', 'right']].set_visible(False)
+    _finish(fig, axes, title, path)
+
+
+def plot_differences(path, summary, title='Paired differences (95 % t)'):
+    """Each comparison's mean paired difference of accuracy and macro-F1
+    with its 95 % interval; 0 marked."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    diffs = summary['differences']
+    fig, axes = plt.subplots(1, 2, figsize=(9, 1.2 + 0.32 * max(
+        len(diffs), 1)), dpi=110)
+    labels = [f"{_name(d['algorithm'])}: {ARM_NAMES[d['arm']]} − "
+              f"{ARM_NAMES[d['baseline']]}" for d in diffs]
+    for ax, (key, label) in zip(axes, METRICS[:2]):
+        for y, d in enumerate(diffs):
+            mean, low, high = (d[key + '_mean'], d[key + '_low'],
+                               d[key + '_high'])
+            ax.errorbar([mean], [y], xerr=[[mean - low], [high - mean]],
+                        fmt='o', ms=4, capsize=3,
+                        color=ARM_COLORS.get(d['arm'], 'k'))
+        ax.axvline(0, color='black', lw=0.8)
+        ax.set_yticks(range(len(diffs)))
+        ax.set_yticklabels(labels if ax is axes[0] else [''] * len(diffs),
+                           fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel(f'Δ {label}')
+        ax.spines[['top', 'right']].set_visible(False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     _save(fig, path)

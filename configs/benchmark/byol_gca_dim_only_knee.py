@@ -1,0 +1,7 @@
+# Operator ablation (the paper's, on BYOL): byol_gca_knee.py with only GCA's
+# attention-aware dim on; the other two operators are off (crop_prob=0.0,
+# erase_prob=0.0). Flip and rotation stay as in byol_gca_knee.py. The three
+# ablation arms and `gca` (all three operators) share everything else.
+_base_ = ['../byol_gca_knee.py']
+
+gca = dict(crop_prob=0.0, erase_prob=0.0)
