@@ -7,14 +7,33 @@
 # written beside the data by the benchmark; gca_mm.experiments.label_subsets):
 #       train_dataloader.dataset.split=None \
 #       train_dataloader.dataset.ann_file=label_fractions/train_10pct.csv
-# Everything else (views, loaders, metrics, schedule shape) is the linear
-# probe's (linear_probe_knee.py). The learning rate and epochs are to be
-# chosen on the val split (docs/benchmark_protocol.md); the values below
-# are the linear probe's schedule with a 10x lower rate for the backbone,
-# the usual starting point for fine-tuning a pre-trained encoder.
+# The data, backbone and metrics are the linear probe's
+# (linear_probe_knee.py); what a fine-tune does differently is below: the
+# plain pooled features (no standardising BN: the backbone's own BNs train),
+# flipped training images, batch 32, 30 epochs with a val pass each, and a
+# 10x lower rate for the backbone, the usual starting point for
+# fine-tuning a pre-trained encoder. The learning rate and epochs are to be
+# chosen on the val split (docs/benchmark_protocol.md).
 _base_ = ['./linear_probe_knee.py']
 
-model = dict(backbone=dict(frozen_stages=-1, norm_eval=False))
+max_epochs = 30
+model = dict(backbone=dict(frozen_stages=-1, norm_eval=False),
+             neck=dict(_delete_=True, type='GlobalAveragePooling'))
+train_pipeline = [
+    dict(type='LoadXrayFromFile'),
+    dict(type='Resize', scale=(_base_.img_size, _base_.img_size),
+         interpolation='area'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(batch_size=32, drop_last=False,
+                        dataset=dict(pipeline=train_pipeline))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0,
+         end=max_epochs)
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
+default_hooks = dict(checkpoint=dict(interval=1))
 optim_wrapper = dict(
     optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-5),
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))

@@ -3,11 +3,14 @@
 # (_base_/knee_ssl_cpu.py) from a pre-training checkpoint + a linear head.
 #   python tools/train.py configs/linear_probe_knee.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mocov3_knee/epoch_100.pth
-# Protocol after the KL-grading literature (Adam 1e-3, wd 1e-5, cosine);
-# accuracy, macro-F1 and grade MAE, best on val. The benchmark's probe
-# (gca_mm.experiments.feature_probe: logistic regression on frozen features,
-# L2 chosen on val) uses this config's backbone and test pipeline; how the
-# two agree: docs/cpu_training.md.
+# A linear classifier trained to convergence on the frozen, standardised
+# features of un-augmented images (mmpretrain's ClsBatchNormNeck after the
+# pooling, as its MAE linear probes): batch 256, Adam 1e-2, weight decay
+# 1e-4, 100 epochs, cosine; accuracy, macro-F1 and grade MAE, the checkpoint
+# with the best val macro-F1. The benchmark's probe
+# (gca_mm.experiments.feature_probe: logistic regression on the same
+# features, L2 chosen on val) uses this config's backbone and test pipeline;
+# the two agree within noise (docs/cpu_training.md, "The probe").
 _base_ = [
     'mmpretrain::_base_/default_runtime.py', './_base_/knee_ssl_cpu.py'
 ]
@@ -17,7 +20,7 @@ data_root = _base_.knee_data_root
 # the whole un-augmented image, larger than the 64 px training crops: the
 # backbone saw the knee at up to this scale in its smallest crops
 img_size = 160
-max_epochs = 30
+max_epochs = 100
 pretrained = None  # set model.backbone.init_cfg.checkpoint
 
 model = dict(
@@ -29,7 +32,12 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint=pretrained,
                       prefix='backbone.'),
         **_base_.knee_backbone),
-    neck=dict(type='GlobalAveragePooling'),
+    # standardised features: a BN without affine parameters, trained on the
+    # train split's batches (identity at initialisation, so the benchmark's
+    # probe, which standardises itself, reads the pooled features)
+    neck=[dict(type='GlobalAveragePooling'),
+          dict(type='ClsBatchNormNeck',
+               input_features=_base_.knee_feature_channels)],
     head=dict(
         type='LinearClsHead',
         num_classes=5,
@@ -42,22 +50,20 @@ data_preprocessor = dict(
 
 # every image decoded once (docs/cpu_training.md)
 decoded_cache = dict(cache_dir='work_dirs/decoded_cache', max_side=224)
-train_pipeline = [
-    dict(type='LoadXrayFromFile'),
-    dict(type='Resize', scale=(img_size, img_size), interpolation='area'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
+# un-augmented, as the benchmark's probe reads them
 test_pipeline = [
     dict(type='LoadXrayFromFile'),
     dict(type='Resize', scale=(img_size, img_size), interpolation='area'),
     dict(type='PackInputs'),
 ]
+train_pipeline = test_pipeline
 train_dataloader = dict(
-    batch_size=32,
+    # large batches: close to the full-batch fit of a logistic regression
+    batch_size=256,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    drop_last=True,  # no batch of one for the BN neck
     dataset=dict(type='KneeXrayDataset', data_root=data_root, split='train',
                  decoded_cache=decoded_cache, pipeline=train_pipeline))
 # the train loader, in order, on the val split with the test pipeline
@@ -65,6 +71,7 @@ val_dataloader = dict(
     train_dataloader,
     batch_size=64,
     sampler=dict(type='DefaultSampler', shuffle=False),
+    drop_last=False,
     dataset=dict(train_dataloader['dataset'], split='val',
                  pipeline=test_pipeline))
 # the val loader on the test split
@@ -79,17 +86,20 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-5))
+    optimizer=dict(type='Adam', lr=1e-2, weight_decay=1e-4))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0,
          end=max_epochs)
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='accuracy/top1', rule='greater',
+    # chosen on val macro-F1, as the benchmark's probe chooses its L2
+    # strength: on val accuracy a probe that answers KL0 for every knee can
+    # win (docs/cpu_training.md)
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=1,
+                    save_best='single-label/f1-score', rule='greater',
                     backend_args=dict(backend='atomic_local')))
 randomness = dict(seed=0)

@@ -52,6 +52,7 @@ def test_input_size_must_be_divisible():
      "'deconv'), got 'nearest'"),
     (dict(num_stages=0), 'num_stages must be an integer >= 1, got 0'),
     (dict(base_channels=8.0), 'base_channels must be an integer >= 1'),
+    (dict(in_channels=True), 'in_channels must be an integer >= 1, got True'),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):

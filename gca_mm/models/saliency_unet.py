@@ -20,7 +20,9 @@ def _double_conv(in_channels, out_channels, norm_cfg, act_cfg):
 
 def _upsample(mode, in_channels, out_channels, norm_cfg, act_cfg):
     """x2 upsampling from ``in_channels`` to ``out_channels``: bilinear
-    interpolation + a 1x1 conv-norm-act block, or a 2x2 transposed conv."""
+    interpolation + a 1x1 conv-norm-act block, or a 2x2 transposed conv
+    (the original U-Net's "up-convolution": no norm or activation of its
+    own; the two 3x3 conv-norm-act blocks after the concatenation follow)."""
     if mode == 'bilinear':
         return nn.Sequential(
             build_upsample_layer(
@@ -89,7 +91,9 @@ class SaliencyUNet(BaseModule):
         for name, value in (('in_channels', in_channels),
                             ('base_channels', base_channels),
                             ('num_stages', num_stages)):
-            if not isinstance(value, int) or value < 1:
+            # bool is an int subclass: True would pass as 1
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 1:
                 raise ValueError(f'SaliencyUNet {name} must be an integer '
                                  f'>= 1, got {value!r}')
         if upsample not in UPSAMPLE_MODES:
