@@ -2,7 +2,10 @@
 candidate configs change only the crop range and the cutout, the choice is
 made on val, and the winner is written as the arm's config."""
 import json
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,6 +19,8 @@ from gca_mm.experiments.stock_search import (Candidate, candidates, choose,
                                              write_candidate_configs)
 from gca_mm.utils import walk_pipeline
 from runner_utils import REPO
+
+TESTS = osp.join(REPO, "tests")
 
 CONFIGS = osp.join(REPO, 'configs')
 
@@ -149,3 +154,38 @@ def test_tuned_text_without_search_parses(tmp_path):
     text = tuned_config_text('mocov3', Candidate(0.2, 0.1))
     assert text.startswith('# Arm `stock-tuned`')
     assert "tuned_crop_ratio_range = (0.2, 1.0)" in text
+
+
+def test_search_tool_end_to_end(tiny_knee_root, tmp_path):
+    """Two candidates pre-trained for one epoch on tiny data: the winner's
+    config is written and runs as the arm's config; a rerun trains
+    nothing."""
+    out = str(tmp_path / 'byol_stock_tuned_knee.py')
+    cmd = [sys.executable,
+           osp.join(REPO, 'tools', 'analysis', 'search_stock_views.py'),
+           '--algorithm', 'byol', '--data-root', tiny_knee_root,
+           '--crop-lows', '0.5', '--cutout-sides', 'none', '0.25',
+           '--epochs', '1', '--batch-size', '4', '--img-size', '32',
+           '--probe-size', '32', '--no-amp',
+           '--cache-dir', str(tmp_path / 'cache'),
+           '--work-dir', str(tmp_path / 'work'), '--out', out]
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([TESTS, REPO]))
+    run = subprocess.run(cmd, cwd=REPO, env=env, timeout=600,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert '<- chosen' in run.stdout
+    search = json.load(open(tmp_path / 'work' / 'search.json'))
+    assert [r['candidate'] for r in search['results']] == [
+        'crop0.5_nocutout', 'crop0.5_cutout0.25']
+    text = open(out).read()
+    assert search['best']['candidate'] + ':' in text
+    cell = tmp_path / 'work' / 'crop0.5_cutout0.25' / \
+        'byol_stock-tuned_seed0' / 'result.json'
+    done_at = osp.getmtime(cell)
+    again = subprocess.run(cmd, cwd=REPO, env=env, timeout=600,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert osp.getmtime(cell) == done_at  # read back, not trained again

@@ -42,6 +42,8 @@ def parse_args(argv=None):
                    help='fractions of the view side; "none": no cutout')
     p.add_argument('--epochs', type=int, default=DEFAULT.epochs)
     p.add_argument('--batch-size', type=int, default=DEFAULT.batch_size)
+    p.add_argument('--img-size', type=int, default=DEFAULT.img_size)
+    p.add_argument('--probe-size', type=int, default=DEFAULT.probe_size)
     p.add_argument('--no-amp', action='store_true')
     p.add_argument('--config-dir', default=CONFIGS)
     p.add_argument('--cache-dir', default='work_dirs/decoded_cache')
@@ -64,8 +66,10 @@ def parse_args(argv=None):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    budget = Budget(epochs=args.epochs, batch_size=args.batch_size,
-                    amp=DEFAULT.amp and not args.no_amp, curve_every=0)
+    budget = Budget(epochs=args.epochs, img_size=args.img_size,
+                    batch_size=args.batch_size,
+                    amp=DEFAULT.amp and not args.no_amp, curve_every=0,
+                    probe_size=args.probe_size)
     prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
     cands = candidates(args.crop_lows, args.cutout_sides)
     best, results = search_stock_views(
