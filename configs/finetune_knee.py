@@ -19,12 +19,10 @@ _base_ = ['./linear_probe_knee.py']
 max_epochs = 30
 model = dict(backbone=dict(frozen_stages=-1, norm_eval=False),
              neck=dict(_delete_=True, type='GlobalAveragePooling'))
-train_pipeline = [
-    dict(type='LoadXrayFromFile'),
-    dict(type='Resize', scale=(_base_.img_size, _base_.img_size),
-         interpolation='area'),
+# the probe's un-augmented pipeline with a flip before packing
+train_pipeline = _base_.test_pipeline[:-1] + [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+    _base_.test_pipeline[-1]
 ]
 train_dataloader = dict(batch_size=32, drop_last=False,
                         dataset=dict(pipeline=train_pipeline))

@@ -20,8 +20,7 @@ from gca_mm.experiments.stock_search import (Candidate, candidates, choose,
 from gca_mm.utils import walk_pipeline
 from runner_utils import REPO
 
-TESTS = osp.join(REPO, "tests")
-
+TESTS = osp.join(REPO, 'tests')
 CONFIGS = osp.join(REPO, 'configs')
 
 
@@ -135,25 +134,16 @@ def test_search_writes_the_val_winner(tmp_path):
     assert 'crop0.5_nocutout: 40.00 / 41.00 / 1.000' in text
     assert '--algorithm byol' in text
     # the written config runs from configs/benchmark/ like the other arms
-    tuned_path = osp.join(tmp_path, 'c', 'benchmark',
-                          'byol_stock_tuned_knee.py')
-    write_candidate_configs(CONFIGS, 'byol', Candidate(0.08),
-                            str(tmp_path / 'c_'))
-    import shutil
-    shutil.copytree(osp.join(tmp_path, 'c_', 'configs'),
-                    osp.join(tmp_path, 'c'))
-    shutil.copy(out, tuned_path)
+    configs = write_candidate_configs(CONFIGS, 'byol', Candidate(0.08),
+                                      str(tmp_path / 'c'))
+    tuned_path = pretrain_config('byol', 'stock-tuned', configs)
+    with open(out) as src, open(tuned_path, 'w') as dst:
+        dst.write(src.read())
     cfg = Config.fromfile(tuned_path)
     assert cfg.tuned_crop_ratio_range == (0.5, 1.0)
     assert cfg.tuned_cutout is None
     saved = json.load(open(tmp_path / 'w' / 'search.json'))
     assert saved['best']['candidate'] == 'crop0.5_nocutout'
-
-
-def test_tuned_text_without_search_parses(tmp_path):
-    text = tuned_config_text('mocov3', Candidate(0.2, 0.1))
-    assert text.startswith('# Arm `stock-tuned`')
-    assert "tuned_crop_ratio_range = (0.2, 1.0)" in text
 
 
 def test_search_tool_end_to_end(tiny_knee_root, tmp_path):

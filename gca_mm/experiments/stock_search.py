@@ -14,6 +14,7 @@ end of each view. Everything else is the stock config.
 import json
 import os
 import os.path as osp
+import shutil
 from dataclasses import dataclass
 from typing import Optional
 
@@ -132,7 +133,6 @@ def write_candidate_configs(configs, algorithm, candidate, out_dir):
     """A copy of the config folder ``configs`` in ``out_dir`` whose
     ``benchmark/<algorithm>_stock_tuned_knee.py`` is ``candidate``; returns
     its path (the ``configs`` argument of the benchmark's cells)."""
-    import shutil
     target = osp.join(out_dir, 'configs')
     if not osp.isdir(target):
         tmp = target + '.tmp'
@@ -153,8 +153,9 @@ def search_stock_views(algorithm, budget, data_root, work_root, configs,
     ``(best, results)``. ``run_cell`` defaults to the benchmark's."""
     if run_cell is None:
         from .benchmark import run_cell
+    cands = list(cands or candidates())
     results = []
-    for cand in cands or candidates():
+    for cand in cands:
         cand_dir = osp.join(work_root, cand.name)
         cand_configs = write_candidate_configs(configs, algorithm, cand,
                                                cand_dir)
@@ -167,9 +168,8 @@ def search_stock_views(algorithm, budget, data_root, work_root, configs,
                                     'val_grade_mae', 'accuracy', 'macro_f1',
                                     'grade_mae')}))
     best = choose(results)
-    cand = next(c for c in cands or candidates() if c.name == best['candidate'])
-    atomic_write_text(out, tuned_config_text(algorithm, cand, results,
-                                             command))
+    atomic_write_text(out, tuned_config_text(
+        algorithm, cands[results.index(best)], results, command))
     atomic_write_text(osp.join(work_root, 'search.json'),
                       json.dumps(dict(algorithm=algorithm, seed=seed,
                                       best=best, results=results), indent=2))

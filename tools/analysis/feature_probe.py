@@ -20,6 +20,7 @@ from mmengine.logging import MMLogger
 import gca_mm  # noqa: F401  (registers modules)
 from gca_mm.experiments import (build_probe_model, extract_features,
                                 feature_probe)
+from gca_mm.experiments.feature_probe import C_GRID
 from gca_mm.engine import cpu_supports_bf16
 from gca_mm.utils import atomic_write_text
 
@@ -36,6 +37,9 @@ def parse_args(argv=None):
                    help='decoded images (shared with the benchmark)')
     p.add_argument('--seed', type=int, default=0,
                    help='initialisation of the random backbone')
+    p.add_argument('--c-grid', nargs='+', type=float, default=list(C_GRID),
+                   help='inverse L2 strengths tried, chosen on val macro-F1 '
+                   '(default: the benchmark\'s)')
     p.add_argument('--out', help='write the results as JSON here')
     return p.parse_args(argv)
 
@@ -60,12 +64,15 @@ def main(argv=None):
         splits = [extract_features(model, dataset, s, batch_size=128,
                                    bf16=cpu_supports_bf16())
                   for s in ('train', 'val', 'test')]
-        rows.append(dict(checkpoint=ckpt, **feature_probe(*splits)))
+        rows.append(dict(checkpoint=ckpt,
+                         **feature_probe(*splits, c_grid=args.c_grid)))
         r = rows[-1]
         print(f'{ckpt}: accuracy {r["accuracy"]:.2f} % (majority class '
               f'{r["majority_accuracy"]:.2f} %), macro-F1 '
               f'{r["macro_f1"]:.2f} %, grade MAE {r["grade_mae"]:.3f}; val '
-              f'macro-F1 {r["val_macro_f1"]:.2f} %, C {r["C"]:g}', flush=True)
+              f'macro-F1 {r["val_macro_f1"]:.2f} %, C {r["C"]:g} (val macro-F1 '
+              'by C: ' + ', '.join(f'{c:g}: {f:.1f}' for c, f in
+                                   r['val_by_c'].items()) + ')', flush=True)
     if args.out:
         atomic_write_text(args.out, json.dumps(rows, indent=2) + '\n')
         print(f'results written to {args.out}')
