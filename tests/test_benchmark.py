@@ -57,6 +57,7 @@ def test_t_interval_on_known_numbers():
     assert mean == 3.0
     assert (low, high) == pytest.approx((3 - 1.9632, 3 + 1.9632), abs=1e-4)
     assert t_interval([2.5]) == (2.5, 2.5, 2.5)
+    assert t_interval([1.5, 1.5, 1.5]) == (1.5, 1.5, 1.5)  # no spread
     assert t_interval([]) == (None, None, None)
 
 
@@ -157,6 +158,26 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
         text = f.read()
         assert '| MoCo v3 | GCA − stock | 1 |' in text
         assert '## Label fractions' in text
+    first_report = {(c['algorithm'], c['arm']): c['accuracy_mean']
+                    for c in report['cells']}
+    assert all(r['provenance']['data'] and r['provenance']['gaze_maps']
+               for c in report['cells'] for r in c['runs'])
+
+    # a later session: a fresh work dir (the old one is gone), the report
+    # committed: its cells come over, nothing is pre-trained again
+    fresh = str(tmp_path / 'fresh')
+    later = subprocess.run(_benchmark_cmd(tiny_knee_root, fresh, out),
+                           cwd=REPO, env=env, timeout=300,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    assert later.returncode == 0, later.stdout[-3000:]
+    assert '3 finished cells imported' in later.stdout
+    assert '3 already complete' in later.stdout
+    assert not osp.isdir(osp.join(fresh, 'mocov3_stock_seed0', 'pretrain'))
+    with open(out + '.json') as f:
+        report = json.load(f)
+    assert {(c['algorithm'], c['arm']): c['accuracy_mean']
+            for c in report['cells']} == first_report
     leftovers = [n for _, _, names in os.walk(tmp_path) for n in names
                  if n.endswith('.tmp')]
     assert not leftovers
@@ -179,3 +200,46 @@ def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
     assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
     (tmp_path / 'empty_start').mkdir()  # a start that died before logging
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
+
+
+def test_finetune_is_added_to_finished_cells(tiny_knee_root, tmp_path):
+    work, out = str(tmp_path / 'work'), str(tmp_path / 'bench')
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([TESTS, REPO]))
+    cmd = _benchmark_cmd(tiny_knee_root, work, out)
+    cmd[cmd.index('--curve-every') + 1] = '0'
+    cmd[cmd.index('--epochs') + 1] = '1'
+    cmd += ['--arms', 'stock', '--no-import']
+    first = subprocess.run(cmd, cwd=REPO, env=env, timeout=300,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    assert first.returncode == 0, first.stdout[-3000:]
+    ckpt = osp.join(work, 'mocov3_stock_seed0', 'pretrain', 'epoch_1.pth')
+    trained_at = osp.getmtime(ckpt)
+
+    ft = cmd + ['--finetune', '--finetune-epochs', '2', '--finetune-size',
+                '32', '--finetune-fractions', '100', '20']
+    second = subprocess.run(ft, cwd=REPO, env=env, timeout=600,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert osp.getmtime(ckpt) == trained_at  # not pre-trained again
+    with open(out + '.json') as f:
+        report = json.load(f)
+    for rec in report['cells']:  # the untrained one: from scratch
+        run, = rec['runs']
+        assert set(run['finetune']) == {'100', '20'}, rec['arm']
+        for scores in run['finetune'].values():
+            assert 0 <= scores['accuracy'] <= 100
+            assert 0 <= scores['grade_mae'] <= 4
+            assert scores['best_epoch'] in (1, 2)
+            assert scores['settings'] == dict(lr=0.001, epochs=2, img_size=32)
+    assert report['settings']['finetune']['img_size'] == 32
+    with open(out + '.md') as f:
+        text = f.read()
+    assert 'FT 100 %: acc / F1 / MAE' in text
+    # the 20 % fine-tune trained on the fixed subset, not the whole split
+    cfg = osp.join(work, 'mocov3_stock_seed0',
+                   'finetune_20pct_lr0.001_e2_32px_config.py')
+    with open(cfg) as f:
+        assert 'label_fractions/train_20pct.csv' in f.read()

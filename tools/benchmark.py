@@ -1,48 +1,65 @@
-"""Benchmark GCA against stock augmentations.
+"""Benchmark GCA against stock augmentations and its controls.
 
-The matrix {SimCLR, MoCo v3, BYOL} x {stock, GCA} x seeds, each cell
-pre-trained with the same budget (the CPU recipe of the knee configs: 60
-epochs, 64 px views, batch 128, bf16) and scored by the same probe
-(logistic regression on frozen features of the un-augmented 160 px images,
-L2 chosen on val) at every ``--curve-every`` epochs, next to the untrained
-backbone of each seed. Finished cells are not
-rerun; an interrupted cell resumes from its last checkpoint.
+Each cell (algorithm, arm, seed) is pre-trained with the same budget (the
+CPU recipe of the knee configs: 90 epochs, 64 px views, batch 64, bf16
+where native) and scored by the same probes (logistic regression on frozen
+features of the un-augmented 160 px images, L2 chosen on val; at 1-100 %
+of the labels; finding-level AUCs), next to the untrained backbone of each
+seed. Every arm of a seed shares initialisation and image order. Finished
+cells are not rerun; an interrupted cell resumes from its last checkpoint;
+cells of a committed report (``--import-results``) whose budget, data and
+maps equal this run's are carried over instead of pre-trained again.
 
     python tools/make_demo_data.py data/bench --num-images 5000 \
         --split-fractions 0.30 0.10 0.60
-    python tools/benchmark.py --data-root data/bench --arms stock \
-        --seeds 0 1 2 --work-dir work_dirs/benchmark --out docs/benchmark
-writes docs/benchmark.md, docs/benchmark.json, docs/benchmark.png (probe
-scores) and docs/benchmark_curves.png (learning curves).
+    # + the saliency model's maps in data/bench/saliency_maps
+    #   (docs/benchmark_protocol.md, "Running it")
+    python tools/benchmark.py --data-root data/bench --preset cpu \
+        --work-dir work_dirs/benchmark_cpu --out docs/benchmark
+writes docs/benchmark.md, docs/benchmark.json and the plots
+docs/benchmark*.png.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
-import platform
 import sys
 import time
 from dataclasses import asdict
 
-from gca_mm.experiments import Stage, run_stages
+from gca_mm.experiments import Stage, run_script, run_stages
 from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, CONTROL_MAPS,
-                                          REFERENCES, Budget, Prober,
+                                          FAMILIES, REFERENCES, Budget,
+                                          Prober,
+                                          add_finetunes, budget_record,
+                                          can_finetune,
                                           cell_dir, cell_wall_seconds,
-                                          control_map_root, pretrain_config,
+                                          control_map_root,
+                                          missing_finetunes, pretrain_config,
                                           run_cell)
 from gca_mm.experiments.benchmark_report import (
     curve_table, differences_table, findings_table, fractions_table,
-    majority_baseline, majority_line, margins_table, plot_accuracy,
-    plot_curves, plot_differences, plot_fractions, results_table, summarize,
-    write_json)
+    headline_table, majority_baseline, majority_line, margins_table,
+    plot_accuracy, plot_curves, plot_differences, plot_fractions,
+    provenance_lines, results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
+from gca_mm.experiments.finetune import FinetuneSettings
 from gca_mm.experiments.presets import PRESETS, preset_cells
+from gca_mm.experiments.saliency_stages import SaliencyStages
+from gca_mm.experiments.provenance import (import_cells, run_provenance,
+                                           uses_predicted_maps)
 from gca_mm.utils import atomic_write_text, precision_name
 
 HERE = osp.dirname(osp.abspath(__file__))
 CONFIGS = osp.join(osp.dirname(HERE), 'configs')
 DEFAULT = Budget()
+FT_DEFAULT = FinetuneSettings()
+#: the benchmark data (--prepare): 3,000 test images, so that a test
+#: accuracy has a standard error below 1 point
+BENCH_DATA = dict(num_images=5000, split_fractions=(0.30, 0.10, 0.60),
+                  seed=0)
 
 
 def parse_args(argv=None):
@@ -60,9 +77,13 @@ def parse_args(argv=None):
                         help='rows without pre-training')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--preset', choices=sorted(PRESETS),
-                        help='a named matrix of cells and seeds '
-                        '(gca_mm/experiments/presets.py; replaces '
-                        '--algorithms, --arms and --seeds)')
+                        help='a named matrix of cells and seeds, run group '
+                        'by group (gca_mm/experiments/presets.py; replaces '
+                        '--algorithms, --arms and --seeds, and fixes what '
+                        'the preset says of the budget: fp32 for cpu)')
+    parser.add_argument('--replace', action='store_true',
+                        help='let this run rewrite an --out report made '
+                        'with another budget')
     parser.add_argument('--num-images', type=int, default=None,
                         help='pre-train on the first N train images')
     parser.add_argument('--epochs', type=int, default=DEFAULT.epochs)
@@ -74,11 +95,27 @@ def parse_args(argv=None):
                         'with native bf16, fp16 on a GPU, fp32 elsewhere)')
     parser.add_argument('--curve-every', type=int,
                         default=DEFAULT.curve_every,
-                        help='probe every N epochs for the learning curve '
-                        '(0: the last epoch only)')
+                        help='probe every N epochs too, for learning '
+                        'curves (0: the last epoch only)')
     parser.add_argument('--probe-size', type=int,
                         default=DEFAULT.probe_size,
                         help="side of the probe's un-augmented images")
+    parser.add_argument('--family', choices=sorted(FAMILIES),
+                        default=DEFAULT.family,
+                        help='which configs: the CPU recipe (configs/*_knee'
+                        '.py) or the ResNet-50 GPU recipes (configs/gpu/)')
+    parser.add_argument('--finetune', action='store_true',
+                        help='also fine-tune every backbone (the untrained '
+                        'one from scratch) at --finetune-fractions; a '
+                        'finished cell whose checkpoint is here gets its '
+                        'fine-tunes on a rerun')
+    parser.add_argument('--finetune-fractions', nargs='+', type=float,
+                        default=list(FT_DEFAULT.fractions))
+    parser.add_argument('--finetune-lr', type=float, default=FT_DEFAULT.lr)
+    parser.add_argument('--finetune-epochs', type=int,
+                        default=FT_DEFAULT.epochs)
+    parser.add_argument('--finetune-size', type=int,
+                        default=FT_DEFAULT.img_size)
     parser.add_argument('--cache-dir', default='work_dirs/decoded_cache',
                         help='decoded images shared by every cell')
     parser.add_argument('--config-dir', default=CONFIGS,
@@ -87,71 +124,135 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--out', default='docs/benchmark',
                         help='prefix of the .md, .json and .png outputs')
+    parser.add_argument('--import-results', default=None,
+                        help='a report JSON of an earlier run whose cells '
+                        'stand for this run\'s where budget, data and '
+                        'maps are the same (default: <out>.json if it '
+                        'exists)')
+    parser.add_argument('--no-import', action='store_true',
+                        help='import no earlier cells')
+    split = ' / '.join(map(str, BENCH_DATA['split_fractions']))
+    parser.add_argument('--prepare', action='store_true',
+                        help='first make what the run reads when it is '
+                        'missing: the benchmark data in --data-root '
+                        f'({BENCH_DATA["num_images"]} synthetic knees, '
+                        f'train / val / test {split}, or the preset\'s) and '
+                        'the saliency '
+                        "model's maps in --gaze-map-root (model in "
+                        '<work-dir>/prepare)')
     parser.add_argument('--report-only', action='store_true',
                         help='write the report from the cells finished so '
                         'far, run nothing')
     parser.add_argument('--est-seconds-per-epoch', type=float, default=6,
                         help='for the ETA only')
     args = parser.parse_args(argv)
-    args.pairs = [(a, arm) for a in args.algorithms for arm in args.arms]
+    args.data = dict(BENCH_DATA)
     if args.preset:
-        args.pairs, args.seeds = preset_cells(args.preset)
-        found = []
-        for algo, arm in args.pairs:
+        preset = PRESETS[args.preset]
+        # a preset fixes its budget (e.g. fp32 for the CPU matrix) and the
+        # data --prepare makes
+        for key, value in preset.get('budget', {}).items():
+            if key == 'amp':
+                args.no_amp = not value
+            else:
+                setattr(args, key, value)
+        args.data.update(preset.get('data', {}))
+        cells = []
+        for algo, arm, seed in preset_cells(args.preset):
             try:
-                pretrain_config(algo, arm, args.config_dir)
-                found.append((algo, arm))
+                pretrain_config(algo, arm, args.config_dir, args.family)
+                cells.append((algo, arm, seed))
             except ValueError as e:
-                print(f'--preset {args.preset}: left out, {e}')
-        args.pairs = found
-        args.algorithms = sorted({a for a, _ in found})
-        args.arms = [arm for arm in ARMS if any(arm == b for _, b in found)]
+                if seed == preset['seeds'][0]:
+                    print(f'--preset {args.preset}: left out, {e}')
+        args.seeds = list(preset['seeds'])
+    else:
+        cells = [(a, arm, s) for s in args.seeds for a in args.algorithms
+                 for arm in args.arms]
+    args.cells = cells
+    args.algorithms = sorted({a for a, _, _ in cells},
+                             key=list(ALGORITHMS).index)
+    args.arms = [arm for arm in ARMS if any(arm == b for _, b, _ in cells)]
     if args.gaze_map_root is None:
         args.gaze_map_root = osp.join(args.data_root, 'saliency_maps')
-    predicted = [a for a in args.arms
-                 if a.startswith('gca') and a not in CONTROL_MAPS]
-    if (predicted or 'stock-matched' in args.arms) and \
+    predicted = [a for a in args.arms if uses_predicted_maps(a)]
+    if predicted and not (args.report_only or args.prepare) and \
             not osp.isdir(args.gaze_map_root):
-        parser.error(f'--arms {" ".join(predicted or ["stock-matched"])} '
-                     f'needs attention maps in {args.gaze_map_root} '
-                     '(tools/predict_saliency.py); or leave those arms out')
-    if not osp.isdir(args.data_root):
+        parser.error(f'--arms {" ".join(predicted)} need attention maps in '
+                     f'{args.gaze_map_root} (tools/predict_saliency.py); or '
+                     'leave those arms out')
+    if not osp.isdir(args.data_root) and not args.prepare:
         parser.error(f'--data-root {args.data_root} does not exist; make '
-                     'it with tools/make_demo_data.py (see --help)')
+                     'it with --prepare or tools/make_demo_data.py (see '
+                     '--help)')
+    if args.import_results is None and not args.no_import and \
+            osp.isfile(args.out + '.json'):
+        args.import_results = args.out + '.json'
+    if args.no_import:
+        args.import_results = None
+    report = args.out + '.json'
+    if osp.isfile(report) and not args.replace:
+        with open(report) as f:
+            theirs = json.load(f).get('settings', {}).get('budget')
+        if theirs is not None and \
+                budget_record(theirs) != asdict(budget_of(args)):
+            parser.error(
+                f'{report} holds cells of budget {theirs}, not this run\'s '
+                f'{asdict(budget_of(args))}: writing it would drop them. '
+                'Give another --out, or --replace')
     return args
 
 
 def budget_of(args):
     return Budget(args.num_images, args.epochs, args.img_size,
                   args.batch_size, DEFAULT.amp and not args.no_amp,
-                  args.curve_every,
-                  args.probe_size)
+                  args.curve_every, args.probe_size, args.family)
+
+
+def finetune_of(args):
+    """The fine-tune settings of this run, or None without --finetune."""
+    if not args.finetune:
+        return None
+    return FinetuneSettings(args.finetune_lr, args.finetune_epochs,
+                            args.finetune_size,
+                            tuple(args.finetune_fractions))
 
 
 def _command(argv):
     return 'python tools/benchmark.py ' + ' '.join(argv)
 
 
-def hardware():
-    import torch
-    device = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
-              else f'CPU only, {os.cpu_count()} cores')
-    return f'{platform.processor() or platform.machine()}, {device}'
+def _cell_seconds(work_dir, result):
+    """Wall seconds of a cell: as recorded, or from its files (cells of
+    earlier versions)."""
+    seconds = result.get('wall_seconds')
+    if seconds is None:
+        seconds = cell_wall_seconds(work_dir)
+    return seconds
 
 
-def write_report(args, argv, results, seconds):
+def write_report(args, argv, results, seconds, provenance, ft=None):
+    for r in results:
+        # cells finished here before records carried it: this run's
+        r.setdefault('provenance', provenance)
+        r.setdefault('wall_seconds', _cell_seconds(cell_dir(
+            args.work_dir, r['algorithm'], r['arm'], r['seed']), r))
     summary = summarize(results)
-    cells_seconds = sum(cell_wall_seconds(cell_dir(
-        args.work_dir, r['algorithm'], r['arm'], r['seed'])) for r in results)
+    cells_seconds = sum(s for s in (r['wall_seconds'] for r in results)
+                        if s is not None and not math.isnan(s))
     floor = majority_baseline(args.data_root)
     budget = budget_of(args)
-    settings = dict(command=_command(argv), hardware=hardware(),
+    settings = dict(command=_command(argv),
+                    hardware=provenance['hardware'],
                     measured=time.strftime('%Y-%m-%d'),
                     budget=asdict(budget), data_root=args.data_root,
                     gaze_map_root=args.gaze_map_root, seeds=args.seeds,
+                    preset=args.preset,
+                    finetune=asdict(ft) if ft else None,
                     probe='logistic regression on frozen features of '
                     'un-augmented images, standardised, C chosen on val '
                     f'macro-F1 from {C_GRID}',
+                    provenance=provenance,
                     wall_seconds=seconds, cells_wall_seconds=cells_seconds,
                     majority_class=floor)
     write_json(args.out + '.json', summary, settings)
@@ -159,9 +260,10 @@ def write_report(args, argv, results, seconds):
     plot_accuracy(args.out + '.png', summary,
                   title=f'Probe on KL grade, test split ({len(args.seeds)} '
                   'seeds)', floor=floor)
-    plot_curves(args.out + '_curves.png', summary,
-                title='Probe on KL grade against pre-training epochs '
-                '(test split)', floor=floor)
+    if budget.curve_every:
+        plot_curves(args.out + '_curves.png', summary,
+                    title='Probe on KL grade against pre-training epochs '
+                    '(test split)', floor=floor)
     plot_fractions(args.out + '_fractions.png', summary,
                    title='Probe on KL grade against the share of labels '
                    '(test split)', floor=floor)
@@ -171,13 +273,14 @@ def write_report(args, argv, results, seconds):
                          'Student t over seeds)')
     images = args.num_images or 'all'
     md = [
-        '# Benchmark: self-supervised pre-training on a CPU, GCA vs stock',
+        '# Benchmark: self-supervised pre-training on a CPU, GCA vs stock '
+        'and its controls',
         '',
-        f'Produced by `{settings["command"]}` on {settings["hardware"]}, '
-        f'{settings["measured"]}: {len(results)} cells, '
-        f'{cells_seconds / 60:.0f} min of wall time in all (each cell timed '
-        f'by the call that finished it); this call ran for '
-        f'{seconds / 60:.0f} min.', '',
+        f'Produced by `{settings["command"]}`, {settings["measured"]}: '
+        f'{len(results)} cells, {cells_seconds / 3600:.1f} h of wall time '
+        'in all (each cell timed by the call that finished it); this call '
+        f'ran for {seconds / 60:.0f} min.', '',
+        *provenance_lines(results), '',
         f'Budget per cell: pre-training on {images} train images of '
         f'`{args.data_root}`, {budget.epochs} epochs, {budget.img_size} px, '
         f'batch {budget.batch_size}, {precision_name(budget.amp)}. '
@@ -186,35 +289,72 @@ def write_report(args, argv, results, seconds):
         f'{", ".join(map(str, args.seeds))} (every arm of a seed shares '
         'initialisation and image order; the tables count the seeds each '
         'row has finished).', '',
-        '## Results (mean ± std over seeds)', '', results_table(summary), '',
+        '## Headline: linear probe at 100 % and 10 % of the labels', '',
+        headline_table(summary), '',
         majority_line(floor), '',
-        '## Pre-trained minus untrained backbone (paired by seed)', '',
-        margins_table(summary), '',
         '## Paired differences (by seed)', '',
         'Each row: the first arm minus the second over the seeds both '
         'have; brackets: 95 % Student-t interval of the mean. An interval '
-        'that crosses 0 is "no measurable difference".', '',
+        'that crosses 0 is "no measurable difference"; the verdict reads '
+        'the accuracy interval.', '',
         differences_table(summary) if summary['differences'] else
         'No pair of arms to compare in this run.', '',
-        f'![probe scores]({name}.png)', '',
         *([f'![paired differences]({name}_differences.png)', '']
           if summary['differences'] else []),
+        '## Results (mean ± std over seeds)', '', results_table(summary), '',
+        f'![probe scores]({name}.png)', '',
+        '## Pre-trained minus untrained backbone (paired by seed)', '',
+        margins_table(summary), '',
         '## Label fractions (linear probe)', '', fractions_table(summary), '',
         f'![label fractions]({name}_fractions.png)', '',
         '## Finding-level probes (test ROC AUC)', '',
         findings_table(summary), '',
-        '## Learning curves', '', f'![learning curves]({name}_curves.png)',
-        '', curve_table(summary), ''
     ]
+    if budget.curve_every:
+        md += ['## Learning curves', '',
+               f'![learning curves]({name}_curves.png)', '',
+               curve_table(summary), '']
     atomic_write_text(args.out + '.md', '\n'.join(md))
     return summary
+
+
+def prepare(args):
+    """Make the benchmark data and the predicted maps where missing."""
+    root = args.data_root
+
+    def make_data():
+        run_script(osp.join(HERE, 'make_demo_data.py'), root,
+                   '--num-images', args.data['num_images'],
+                   '--split-fractions', *args.data['split_fractions'],
+                   '--seed', args.data['seed'],
+                   log_file=osp.join(args.work_dir, 'prepare', 'logs',
+                                     'make_demo_data.log'))
+
+    saliency = SaliencyStages(root, osp.join(args.work_dir, 'prepare'),
+                              maps_dir=args.gaze_map_root,
+                              configs=args.config_dir, tools=HERE)
+    # maps already there and not made by an unfinished --prepare: kept
+    kept = osp.isdir(args.gaze_map_root) and not osp.isdir(
+        saliency.model_dir)
+    stages = [Stage('benchmark data', make_data, lambda: osp.isfile(
+        osp.join(root, 'meta.json')) and osp.isfile(
+            osp.join(root, 'gaze', 'meta.json')), 120)]
+    if not kept:
+        stages += saliency.stages(evaluate=False)
+    run_stages(stages, title='prepare')
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.prepare:
+        prepare(args)
     budget = budget_of(args)
+    ft = finetune_of(args)
     prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
+    provenance = run_provenance(
+        args.data_root, args.gaze_map_root if osp.isdir(
+            args.gaze_map_root) else None, osp.dirname(HERE))
 
     def arm_settings(algo, arm):
         if arm != 'stock-matched':
@@ -224,28 +364,50 @@ def main(argv=None):
         if not osp.isfile(path):
             from gca_mm.experiments.crop_area import matched_crop_area
             found = matched_crop_area(
-                pretrain_config(algo, 'stock', args.config_dir),
-                pretrain_config(algo, 'gca', args.config_dir),
+                pretrain_config(algo, 'stock', args.config_dir, args.family),
+                pretrain_config(algo, 'gca', args.config_dir, args.family),
                 args.data_root, args.gaze_map_root)
             os.makedirs(args.work_dir, exist_ok=True)
             atomic_write_text(path, json.dumps(found, indent=2))
         with open(path) as f:
             return json.load(f)
 
-    def cell(algo, arm, seed):
-        return run_cell(algo, arm, seed, budget, args.data_root,
-                        args.work_dir, HERE, args.gaze_map_root, prober,
-                        args.cache_dir, args.config_dir,
-                        arm_settings(algo, arm))
+    def cell(algo, arm, seed, finetune=True):
+        # a finished cell keeps the settings it was run with
+        settings = None if osp.isfile(result_path(algo, arm, seed)) else \
+            arm_settings(algo, arm)
+        result = run_cell(algo, arm, seed, budget, args.data_root,
+                          args.work_dir, HERE, args.gaze_map_root, prober,
+                          args.cache_dir, args.config_dir, settings,
+                          provenance)
+        if ft and finetune:
+            result = add_finetunes(result, ft, budget, args.data_root,
+                                   args.work_dir, HERE, args.config_dir,
+                                   args.cache_dir)
+        return result
+
+    def cell_done(algo, arm, seed):
+        path = result_path(algo, arm, seed)
+        if not osp.isfile(path):
+            return False
+        if not ft or not can_finetune(args.work_dir, algo, arm, seed,
+                                      budget):
+            return True
+        with open(path) as f:
+            return not missing_finetunes(json.load(f), ft)
+
+    def result_path(algo, arm, seed):
+        return osp.join(cell_dir(args.work_dir, algo, arm, seed),
+                        'result.json')
 
     def make_stage(algo, arm, seed):
-        work = cell_dir(args.work_dir, algo, arm, seed)
         pretrain = 0 if algo in REFERENCES else \
             args.est_seconds_per_epoch * budget.epochs
+        finetunes = 0 if ft is None else 120 * len(ft.fractions)
         return Stage(f'{algo} {arm} seed {seed}',
                      lambda: cell(algo, arm, seed),
-                     lambda: osp.isfile(osp.join(work, 'result.json')),
-                     pretrain + 60)
+                     lambda: cell_done(algo, arm, seed),
+                     pretrain + 60 + finetunes)
 
     def control_maps_stage(arm):
         # the maps live beside the data; the marker in the work dir says
@@ -261,26 +423,32 @@ def main(argv=None):
         return Stage(f'{CONTROL_MAPS[arm]} maps for {arm}', make,
                      lambda: osp.isfile(marker), 30)
 
-    maps = [control_maps_stage(arm) for arm in args.arms
-            if arm in CONTROL_MAPS]
     cells = [(ref, 'reference', s) for s in args.seeds
-             for ref in args.references]
-    cells += [(a, arm, s) for s in args.seeds for a, arm in args.pairs]
+             for ref in args.references] + args.cells
+    if args.import_results:
+        imported, refused = import_cells(args.import_results, cells,
+                                         result_path, asdict(budget),
+                                         provenance)
+        print(f'{len(imported)} finished cells imported from '
+              f'{args.import_results}; {len(refused)} of its cells not '
+              'imported' + ''.join(f'\n  {" ".join(map(str, c))}: {why}'
+                                   for c, why in refused.items()))
+    maps = [control_maps_stage(arm) for arm in args.arms
+            if arm in CONTROL_MAPS and not all(
+                osp.isfile(result_path(*c)) for c in cells if c[1] == arm)]
     start = time.time()
     if args.report_only:
-        cells = [c for c in cells if osp.isfile(osp.join(
-            cell_dir(args.work_dir, *c), 'result.json'))]
+        cells = [c for c in cells if osp.isfile(result_path(*c))]
         if not cells:
             raise SystemExit(f'no finished cell in {args.work_dir}')
     else:
         run_stages(maps + [make_stage(*c) for c in cells],
                    title='benchmark')
     # collect every cell (including those finished by earlier calls)
-    results = [cell(*c) for c in cells]
-    summary = write_report(args, argv, results, time.time() - start)
-    print(results_table(summary))
-    print()
-    print(margins_table(summary))
+    results = [cell(*c, finetune=False) for c in cells]
+    summary = write_report(args, argv, results, time.time() - start,
+                           provenance, ft)
+    print(headline_table(summary))
     print()
     print(differences_table(summary))
 

@@ -16,11 +16,11 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import Config
 
 from gca_mm.experiments import Stage, run_script, run_stages
 from gca_mm.experiments.benchmark import Budget, Prober, run_cell
-from gca_mm.experiments.presets import PRESETS
+from gca_mm.experiments.presets import preset_algorithms
+from gca_mm.experiments.saliency_stages import SaliencyStages
 from gca_mm.experiments.benchmark_report import (
     differences_table, findings_table, fractions_table, majority_baseline,
     majority_line, margins_table, plot_accuracy, plot_curves, results_table,
@@ -30,11 +30,10 @@ from gca_mm.utils import (atomic_write_text, native_mixed_precision,
 
 HERE = osp.dirname(osp.abspath(__file__))
 CONFIGS = osp.join(osp.dirname(HERE), 'configs')  # the configs beside tools/
-SALIENCY_CFG = osp.join(CONFIGS, 'gaze_saliency_resnet18_knee.py')
 SALIENCY_METRICS = ('cc', 'kld', 'nss', 'sim', 'auc_judd')
 DEFAULT = Budget()  # the benchmark's budget: the CPU recipe's epochs, size, batch
 # the benchmark's quick preset: one algorithm, stock and GCA, one seed
-QUICK_ALGORITHM = next(iter(PRESETS['quick']['cells']))
+QUICK_ALGORITHM = preset_algorithms('quick')[0]
 
 
 def parse_args(argv=None):
@@ -71,17 +70,13 @@ class Demo:
     def __init__(self, args):
         self.args = args
         work = args.work_dir
-        self.saliency_dir = osp.join(work, 'saliency')
-        self.saliency_ckpt = osp.join(self.saliency_dir,
-                                      f'epoch_{args.saliency_epochs}.pth')
-        self.saliency_metrics = osp.join(self.saliency_dir,
-                                         'test_metrics.json')
-        self.baselines = osp.join(self.saliency_dir, 'baselines.json')
-        self.ceiling = osp.join(self.saliency_dir, 'gaze_ceiling.json')
+        self.saliency = SaliencyStages(args.data_root, work,
+                                       epochs=args.saliency_epochs,
+                                       seed=args.seed, configs=CONFIGS,
+                                       tools=HERE)
         # beside the images, where the GCA configs and tools/benchmark.py
         # look by default (gaze_map_root='data/demo/saliency_maps')
-        self.maps_dir = osp.join(args.data_root, 'saliency_maps')
-        self.maps_done = osp.join(work, 'saliency_maps.json')
+        self.maps_dir = self.saliency.maps_dir
         self.cells_dir = osp.join(work, 'pretrain')
         self.report_dir = osp.join(work, 'report')
         self.budget = Budget(None, args.pretrain_epochs, args.img_size,
@@ -110,52 +105,6 @@ class Demo:
     def floor(self):
         """The majority-class scores every probe must clear."""
         return majority_baseline(self.args.data_root)
-
-    @functools.cached_property
-    def saliency_cfg(self):
-        """The saliency config pointed at this demo's data and budget."""
-        a, e = self.args, self.args.saliency_epochs
-        cfg = Config.fromfile(SALIENCY_CFG)
-        gaze = osp.join(a.data_root, 'gaze')
-        for name in ('train', 'val', 'test'):
-            dataset = cfg[f'{name}_dataloader'].dataset
-            dataset.update(data_root=a.data_root,
-                           gaze_map_root=osp.join(gaze, 'maps'))
-            for t in dataset.pipeline:
-                if t.type == 'LoadFixations':
-                    t.update(data_root=a.data_root,
-                             fixation_file=osp.join(gaze, 'fixations.csv'))
-        cfg.train_cfg.max_epochs = e
-        cfg.param_scheduler[-1].update(T_max=e - 1, end=e)
-        cfg.randomness.seed = a.seed
-        path = osp.join(self.saliency_dir, 'saliency_config.py')
-        atomic_write_text(path, cfg.pretty_text)
-        return path
-
-    def train_saliency(self):
-        run_script(osp.join(HERE, 'train.py'), self.saliency_cfg,
-                   '--work-dir', self.saliency_dir, '--resume',
-                   **self._log('saliency_train'))
-
-    def evaluate_saliency(self):
-        run_script(osp.join(HERE, 'test.py'), self.saliency_cfg,
-                   self.saliency_ckpt, '--work-dir', self.saliency_dir,
-                   '--metrics-out', self.saliency_metrics,
-                   **self._log('saliency_test'))
-        run_script(osp.join(HERE, 'saliency_baselines.py'),
-                   self.saliency_cfg, '--out', self.baselines,
-                   **self._log('saliency_baselines'))
-        run_script(osp.join(HERE, 'gaze_ceiling.py'),
-                   osp.join(self.args.data_root, 'gaze', 'fixations.csv'),
-                   '--images', self.args.data_root, '--out', self.ceiling,
-                   **self._log('gaze_ceiling'))
-
-    def predict_maps(self):
-        run_script(osp.join(HERE, 'predict_saliency.py'), self.saliency_cfg,
-                   self.saliency_ckpt, '--data-root', self.args.data_root,
-                   '--out', self.maps_dir, **self._log('predict_saliency'))
-        atomic_write_text(self.maps_done, json.dumps(dict(
-            checkpoint=self.saliency_ckpt, out=self.maps_dir)))
 
     @functools.cached_property
     def prober(self):
@@ -188,15 +137,16 @@ class Demo:
         """Markdown tables: saliency scores, and the probe of both arms."""
         summary = summarize([self.cell('reference'), self.cell('stock'),
                              self.cell('gca')])
-        model = _read_json(self.saliency_metrics)
+        model = _read_json(self.saliency.metrics)
         rows = ['| map | ' + ' | '.join(SALIENCY_METRICS) + ' |',
                 '| --- |' + ' --- |' * len(SALIENCY_METRICS)]
         maps = [('gaze-saliency model',
                  {k.split('/')[-1]: v for k, v in model.items()})]
+        baselines = _read_json(self.saliency.baselines)
         maps += [(name.replace('_', ' ') + ' (baseline)', scores)
-                 for name, scores in _read_json(self.baselines).items()
+                 for name, scores in baselines.items()
                  if isinstance(scores, dict) and 'cc' in scores]
-        ceiling = _read_json(self.ceiling)['summary']['inter_reader']
+        ceiling = _read_json(self.saliency.ceiling)['summary']['inter_reader']
         maps.append(('inter-reader ceiling (one reader from the others)',
                      {m: v['mean'] for m, v in ceiling.items()}))
         for name, scores in maps:
@@ -248,15 +198,7 @@ def main(argv=None):
     stages = [
         Stage('demo data with simulated gaze', demo.make_data, demo.data_done,
               30),
-        Stage('gaze-saliency model: training', demo.train_saliency,
-              lambda: osp.isfile(demo.saliency_ckpt),
-              6 * args.saliency_epochs),
-        Stage('gaze-saliency model: evaluation and baselines',
-              demo.evaluate_saliency,
-              lambda: all(osp.isfile(p) for p in (
-                  demo.saliency_metrics, demo.baselines, demo.ceiling)), 50),
-        Stage('attention maps for every image', demo.predict_maps,
-              lambda: osp.isfile(demo.maps_done), 45),
+        *demo.saliency.stages(),
         Stage('probe of the untrained backbone',
               lambda: demo.cell('reference'),
               lambda: demo.cell_done('reference'), 30),

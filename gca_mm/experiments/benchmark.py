@@ -40,6 +40,7 @@ import math
 import os
 import os.path as osp
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
@@ -83,25 +84,59 @@ class Budget:
     # mixed precision (tools/train.py --amp) where it is native: fp16 on a
     # GPU, bf16 on a CPU with AMX-BF16 / AVX512-BF16; fp32 elsewhere
     amp: bool = field(default_factory=native_mixed_precision)
-    curve_every: int = 30  # probe every N epochs too; 0: the last only
+    # probe every N epochs too, for a learning curve; 0: the last epoch
+    # only (each probe costs about 50 s on the 2-core CPU)
+    curve_every: int = 0
     probe_size: int = 160  # the probe's un-augmented images
+    # which configs (:data:`FAMILIES`): the CPU recipe, or mmpretrain's
+    # ResNet-50 recipes for a GPU
+    family: str = 'cpu'
 
 
-def pretrain_config(algorithm, arm, configs=None):
+#: config families: where an algorithm's configs, the probe's and the
+#: fine-tune's are (relative to gca_mm's configs), and the file suffix
+FAMILIES = {
+    'cpu': dict(folder='', suffix='knee', probe='linear_probe_knee.py',
+                finetune='finetune_knee.py'),
+    'gpu': dict(folder='gpu', suffix='resnet50_knee',
+                probe=osp.join('gpu', 'linear_probe_resnet50_knee.py'),
+                finetune=osp.join('gpu', 'finetune_resnet50_knee.py')),
+}
+
+
+def budget_record(budget):
+    """A budget as a record compares it: ``asdict`` of a
+    :class:`Budget`, or a record's dict with the fields added since filled
+    with their defaults (a record made before ``family`` was CPU)."""
+    record = asdict(budget) if isinstance(budget, Budget) else dict(budget)
+    record.setdefault('family', 'cpu')
+    return record
+
+
+def pretrain_config(algorithm, arm, configs=None, family='cpu'):
     """Path of the pre-training config of a cell (in ``configs``, see
-    :func:`~gca_mm.experiments.config_dir`)."""
+    :func:`~gca_mm.experiments.config_dir`) of a config ``family``
+    (:data:`FAMILIES`): ``<algo>_<suffix>.py`` and ``<algo>_gca_<suffix>.py``
+    for ``stock`` and ``gca``, ``benchmark/<algo>_<arm>_<suffix>.py`` for
+    the others."""
     if algorithm not in ALGORITHMS or arm not in ARMS:
         raise ValueError(f'unknown cell {algorithm}/{arm}; algorithms '
                          f'{ALGORITHMS}, arms {ARMS}')
+    if family not in FAMILIES:
+        raise ValueError(f'unknown config family {family!r}; families: '
+                         f'{", ".join(FAMILIES)}')
+    folder = osp.join(config_dir(configs), FAMILIES[family]['folder'])
+    suffix = FAMILIES[family]['suffix']
     if arm in ('stock', 'gca'):
-        name = f'{algorithm}_knee.py' if arm == 'stock' else \
-            f'{algorithm}_gca_knee.py'
-        return osp.join(config_dir(configs), name)
-    path = osp.join(config_dir(configs), 'benchmark',
-                    f"{algorithm}_{arm.replace('-', '_')}_knee.py")
+        name = f'{algorithm}_{suffix}.py' if arm == 'stock' else \
+            f'{algorithm}_gca_{suffix}.py'
+        path = osp.join(folder, name)
+    else:
+        path = osp.join(folder, 'benchmark',
+                        f"{algorithm}_{arm.replace('-', '_')}_{suffix}.py")
     if not osp.isfile(path):
-        raise ValueError(f'arm {arm!r} has no config for {algorithm}: '
-                         f'{path} does not exist')
+        raise ValueError(f'arm {arm!r} has no {family} config for '
+                         f'{algorithm}: {path} does not exist')
     return path
 
 
@@ -152,19 +187,27 @@ def curve_epochs(budget):
 
 
 def probe_config(budget, data_root, configs=None, cache_dir=None):
-    """The probe config (``linear_probe_knee.py`` of ``configs``) on
+    """The probe config of the budget's family (``linear_probe_knee.py`` of
+    ``configs`` for the CPU recipe) on
     ``data_root`` at the budget's ``probe_size``; its test pipeline reads
     un-augmented images (area-resized), decoded once into ``cache_dir`` when
     given."""
     probe = Config.fromfile(osp.join(config_dir(configs),
-                                     'linear_probe_knee.py'))
+                                     FAMILIES[budget.family]['probe']))
+    point_loaders(probe, data_root, budget.probe_size, cache_dir)
+    return probe
+
+
+def point_loaders(cfg, data_root, size, cache_dir=None):
+    """Point the train, val and test loaders of a classification config
+    (the probe's, the fine-tune's) at ``data_root``, images resized to
+    ``size``, decoded once into ``cache_dir`` when given."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = probe[loader].dataset
+        dataset = cfg[loader].dataset
         dataset.data_root = data_root
-        set_crop_size(dataset.pipeline, budget.probe_size)
+        set_crop_size(dataset.pipeline, size)
         if cache_dir and dataset.get('decoded_cache'):
             dataset.decoded_cache.cache_dir = cache_dir
-    return probe
 
 
 def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
@@ -175,7 +218,8 @@ def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
     (the predicted maps) or, for a control arm, its control maps below
     ``data_root``; ``crop_ratio_range`` (``stock-matched``: the range
     measured on this data) replaces the stock crop's."""
-    pre = Config.fromfile(pretrain_config(algorithm, arm, configs))
+    pre = Config.fromfile(pretrain_config(algorithm, arm, configs,
+                                          budget.family))
     dataset = pre.train_dataloader.dataset
     dataset.data_root = data_root
     if cache_dir and dataset.get('decoded_cache'):
@@ -270,6 +314,9 @@ class Prober:
     def __init__(self, budget, data_root, configs=None, cache_dir=None,
                  label_fractions=FRACTIONS):
         self.cfg = probe_config(budget, data_root, configs, cache_dir)
+        # the probe's features in the budget's precision: bf16 only where
+        # the pre-training used it (one matrix in fp32 on every CPU)
+        self.amp = budget.amp
         self.data_root = data_root
         self.label_fractions = tuple(label_fractions)
 
@@ -328,7 +375,7 @@ class Prober:
             model = build_probe_model(self.cfg, checkpoint, seed)
         finally:
             logger.setLevel(level)
-        bf16 = cpu_supports_bf16()
+        bf16 = self.amp and cpu_supports_bf16()
         splits = [extract_features(model, self.cfg.test_dataloader.dataset,
                                    split, batch_size=128, bf16=bf16)
                   for split in SPLITS]
@@ -369,11 +416,13 @@ def _read_json(path, default=None):
 
 def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
              gaze_map_root=None, prober=None, cache_dir=None, configs=None,
-             arm_settings=None):
+             arm_settings=None, provenance=None):
     """Run (or finish) one cell; return its result dict. ``algorithm`` may
     also be one of :data:`REFERENCES` (``arm`` is then ignored).
     ``arm_settings`` (JSON-able) are kept in the result; its
     ``crop_ratio_range`` goes to :func:`write_pretrain_config`.
+    ``provenance`` (:func:`~gca_mm.experiments.provenance.run_provenance`:
+    data and map fingerprints, hardware) is kept in a new result.
 
     ``tools`` and ``configs`` are the folders of gca_mm's tools
     (``train.py`` pre-trains) and configs; None finds them
@@ -384,17 +433,20 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
     result_path = osp.join(work_dir, 'result.json')
     result = _read_json(result_path)
     if result is not None:
-        if result['budget'] != asdict(budget):
+        if budget_record(result['budget']) != asdict(budget):
             raise ValueError(
                 f'{result_path} was run with budget {result["budget"]}, not '
                 f'{asdict(budget)}; use another work dir for another budget')
         return result
+    start = time.time()
     prober = prober or Prober(budget, data_root, configs, cache_dir)
     os.makedirs(work_dir, exist_ok=True)
     result = dict(algorithm=algorithm, arm=arm, seed=seed,
                   budget=asdict(budget), data_root=data_root)
     if arm_settings:
         result['arm_settings'] = arm_settings
+    if provenance:
+        result['provenance'] = provenance
     if algorithm in REFERENCES:
         atomic_write_text(osp.join(work_dir, 'probe_config.py'),
                           prober.cfg.pretty_text)
@@ -409,9 +461,13 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         pre_dir = osp.join(work_dir, 'pretrain')
         last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
         if not osp.isfile(last):
+            # the GPU recipes' learning rates are for their own total
+            # batch (mmpretrain's auto_scale_lr): scaled to this one's
             run_script(osp.join(tools_dir(tools), 'train.py'), cfg_path,
                        '--work-dir', pre_dir, '--resume',
                        *(['--amp'] if budget.amp else []),
+                       *(['--auto-scale-lr'] if budget.family == 'gpu'
+                         else []),
                        log_file=osp.join(work_dir, 'pretrain.log'),
                        echo=PROGRESS_LINES)
         curve_path = osp.join(work_dir, 'curve.json')
@@ -432,5 +488,60 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
         'val_grade_mae', 'C', 'majority_accuracy', 'label_fractions',
         'findings') if k in probe})
+    # this call's wall time (a resumed cell: the call that finished it)
+    result['wall_seconds'] = time.time() - start
     atomic_write_text(result_path, json.dumps(result, indent=2))
+    return result
+
+
+def final_checkpoint(work_root, algorithm, arm, seed, budget):
+    """The last pre-training checkpoint of a cell, or None (a reference,
+    or a cell imported from a report whose checkpoint is elsewhere)."""
+    if algorithm in REFERENCES:
+        return None
+    path = osp.join(cell_dir(work_root, algorithm, arm, seed), 'pretrain',
+                    f'epoch_{budget.epochs}.pth')
+    return path if osp.isfile(path) else None
+
+
+def missing_finetunes(result, settings):
+    """Label fractions (%) of ``settings`` the cell's record has no
+    fine-tune for, with these settings."""
+    from .finetune import run_settings
+    done = result.get('finetune') or {}
+    return [pct for pct in settings.fractions
+            if f'{pct:g}' not in done or
+            done[f'{pct:g}'].get('settings') != run_settings(settings)]
+
+
+def can_finetune(work_root, algorithm, arm, seed, budget):
+    """A reference (fine-tuned from scratch) or a cell whose pre-training
+    checkpoint is here."""
+    return algorithm in REFERENCES or final_checkpoint(
+        work_root, algorithm, arm, seed, budget) is not None
+
+
+def add_finetunes(result, settings, budget, data_root, work_root, tools=None,
+                  configs=None, cache_dir=None):
+    """Fine-tune a finished cell at each label fraction of ``settings`` it
+    has none for, and rewrite its ``result.json`` with them
+    (``result['finetune'][pct]``). The untrained reference fine-tunes from
+    scratch (the paper's "From-scratch"); a cell whose checkpoint is not
+    here is returned unchanged."""
+    from .finetune import finetune
+    algorithm, arm, seed = result['algorithm'], result['arm'], \
+        result['seed']
+    todo = missing_finetunes(result, settings)
+    if not todo or not can_finetune(work_root, algorithm, arm, seed,
+                                    budget):
+        return result
+    checkpoint = final_checkpoint(work_root, algorithm, arm, seed, budget)
+    work_dir = cell_dir(work_root, algorithm, arm, seed)
+    result = dict(result, finetune=dict(result.get('finetune') or {}))
+    for pct in todo:
+        result['finetune'][f'{pct:g}'] = finetune(
+            checkpoint, data_root, pct, settings, work_dir, seed, configs,
+            tools, cache_dir, budget.amp, budget.family)
+        atomic_write_text(osp.join(work_dir, 'result.json'),
+                          json.dumps(result, indent=2))
     return result

@@ -62,8 +62,8 @@ def t_interval(values, level=0.95):
     if values.size == 0:
         return None, None, None
     mean = float(values.mean())
-    if values.size == 1:
-        return mean, mean, mean
+    if values.size == 1 or np.all(values == values[0]):
+        return mean, mean, mean  # no spread: the interval is the point
     low, high = stats.t.interval(level, values.size - 1, loc=mean,
                                  scale=stats.sem(values))
     return mean, float(low), float(high)
@@ -365,6 +365,108 @@ def fractions_table(summary):
                  'split (fixed stratified subsets, the same images for '
                  'every arm and seed).')
     return '\n'.join(lines)
+
+
+def _protocol_scores(run, protocol, pct):
+    """A run's scores under ``protocol`` (``'lp'``: the linear probe's
+    ``label_fractions``; ``'ft'``: ``finetune``) at ``pct`` % labels."""
+    key = 'label_fractions' if protocol == 'lp' else 'finetune'
+    return (run.get(key) or {}).get(pct)
+
+
+def _headline_cell(runs, protocol, pct):
+    scores = [s for s in (_protocol_scores(r, protocol, pct) for r in runs)
+              if s is not None]
+    if not scores:
+        return 'n/a'
+    parts = []
+    for key, fmt in (('accuracy', '{:.1f}'), ('macro_f1', '{:.1f}'),
+                     ('grade_mae', '{:.3f}')):
+        mean, _ = _mean_std([x[key] for x in scores])
+        parts.append(fmt.format(mean))
+    return ' / '.join(parts)
+
+
+def _headline_delta(runs, stock_runs, protocol, pct):
+    """Paired accuracy difference to ``stock`` with its 95 % t-interval."""
+    ours = {r['seed']: _protocol_scores(r, protocol, pct) for r in runs}
+    base = {r['seed']: _protocol_scores(r, protocol, pct)
+            for r in stock_runs}
+    seeds = sorted(s for s in set(ours) & set(base)
+                   if ours[s] is not None and base[s] is not None)
+    if not seeds:
+        return 'n/a'
+    mean, low, high = t_interval([ours[s]['accuracy'] - base[s]['accuracy']
+                                  for s in seeds])
+    if len(seeds) < 2:
+        return f'{mean:+.1f} (1 seed)'
+    return _interval(mean, low, high, '{:+.1f}')
+
+
+def headline_table(summary, fractions=('100', '10')):
+    """The benchmark's headline: every arm of every algorithm under the
+    linear probe (and the fine-tune, where cells have one) at each of
+    ``fractions`` % of the labels: accuracy / macro-F1 / grade MAE (means
+    over seeds), and the accuracy difference to ``stock`` paired by seed
+    with its 95 % t-interval; the untrained backbone below."""
+    protocols = ['lp'] + (['ft'] if any(
+        r.get('finetune') for rec in summary['cells'] for r in rec['runs'])
+        else [])
+    names = dict(lp='LP', ft='FT')
+    head = ['algorithm', 'views', 'seeds']
+    for proto in protocols:
+        for pct in fractions:
+            head += [f'{names[proto]} {pct} %: acc / F1 / MAE',
+                     f'{names[proto]} {pct} %: Δ acc vs stock']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + ' --- |' * len(head)]
+    stock = {rec['algorithm']: rec['runs'] for rec in summary['cells']
+             if rec['arm'] == 'stock'}
+    for rec in summary['cells']:
+        row = [_name(rec['algorithm']), ARM_NAMES.get(rec['arm'], rec['arm']),
+               str(len(rec['seeds']))]
+        for proto in protocols:
+            for pct in fractions:
+                row.append(_headline_cell(rec['runs'], proto, pct))
+                row.append('-' if rec['arm'] in ('stock', 'reference') else
+                           _headline_delta(rec['runs'],
+                                           stock.get(rec['algorithm'], []),
+                                           proto, pct))
+        lines.append('| ' + ' | '.join(row) + ' |')
+    lines.append('')
+    lines.append('Means over seeds; Δ: the arm minus `stock` of the same '
+                 'algorithm, paired by seed, with the 95 % Student-t '
+                 'interval of the mean; an interval that crosses 0 is no '
+                 'measurable difference.' + (
+                     '' if 'ft' in protocols else
+                     ' No cell of this report has a fine-tune yet.'))
+    return '\n'.join(lines)
+
+
+def provenance_lines(results):
+    """Markdown lines saying on what each cell ran: hardware, date, data
+    and map fingerprints, and which cells came from an earlier report."""
+    groups = {}
+    for r in results:
+        p = r.get('provenance') or {}
+        key = (p.get('hardware', 'unknown hardware'), p.get('data'),
+               p.get('gaze_maps'))
+        groups.setdefault(key, []).append(r)
+    lines = []
+    for (hw, data, maps), runs in groups.items():
+        dates = sorted({(r.get('provenance') or {}).get('measured', '?')
+                        for r in runs})
+        imported = sum(1 for r in runs if r.get('imported_from'))
+        lines.append(
+            f'- {len(runs)} cells on {hw}, measured {", ".join(dates)}; '
+            f'data fingerprint `{data}`, predicted maps `{maps}`'
+            + (f' ({imported} carried over from an earlier run\'s report)'
+               if imported else '') + '.')
+    if len(groups) > 1:
+        lines.append('- The cells ran on more than one machine or set of '
+                     'maps: compare arms within one line above (bf16 '
+                     'rounding differs between CPUs).')
+    return lines
 
 
 def findings_table(summary):

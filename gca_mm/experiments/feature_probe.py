@@ -36,6 +36,8 @@ def build_probe_model(cfg, checkpoint=None, seed=0):
     torch.manual_seed(seed)
     model = MODELS.build(model_cfg)
     model.init_weights()
+    if torch.cuda.is_available():  # the GPU preset's ResNet-50
+        model = model.cuda()
     return model.eval()
 
 
@@ -56,7 +58,7 @@ def extract_features(model, dataset_cfg, split, batch_size=64, bf16=False):
         data = model.data_preprocessor(batch, False)
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
             out = model.extract_feat(data['inputs'])[-1]
-        feats.append(out.float().flatten(1))
+        feats.append(out.float().flatten(1).cpu())
         labels += [int(s.gt_label) for s in data['data_samples']]
     return torch.cat(feats).numpy(), np.asarray(labels)
 

@@ -1,39 +1,117 @@
 """Named benchmark matrices (``tools/benchmark.py --preset``).
 
+A preset is a list of **groups** run in order; each group runs all its
+seeds before the next group starts, so an interrupted matrix leaves whole
+paired comparisons (every arm of a group at every seed), not one seed of
+everything.
+
 - ``quick``: SimCLR, stock and GCA, one seed: what ``make demo`` runs
   (``tools/demo.py``), on the demo data.
-- ``cpu``: the issue's matrix on one CPU: BYOL (the paper's algorithm) with
-  every arm and the operator ablation; SimCLR and MoCo v3 with ``stock``,
-  ``stock-matched``, ``gca`` and ``gca-oracle``; seeds 0, 1, 2; the
-  untrained backbone of each seed. 54 pre-training cells (51 until
-  ``stock-tuned`` has its config) of 7-11 min each on the 2-core Xeon of
-  docs/cpu_training.md: about 8-9 hours, resumable.
+- ``cpu``: the issue's matrix on one 2-core CPU, seeds 0, 1, 2, the most
+  telling comparison first, in groups small enough for one working
+  session (a session may run on another kind of CPU, and the arms of a
+  seed must be paired on one machine):
+
+  1. SimCLR ``stock`` and ``gca``: does GCA beat the stock views?
+  2. SimCLR ``stock-matched``: more than crops of the same mean area?
+  3. SimCLR ``gca-oracle``: how far are the predicted maps from the
+     finding boxes?
+  4. SimCLR ``gca-centre``, ``gca-mean``: would any centred prior do?
+  5. MoCo v3, the same six arms;
+  6. MoCo v3 operator ablation (crop, erase, dim only);
+  7. ``stock-tuned`` of SimCLR and MoCo v3 (their configs are written by
+     the search on val, ``tools/analysis/search_stock_views.py``);
+  8. BYOL, the paper's algorithm, every arm and the ablation.
+
+  Every cell trains in fp32 (``budget``), so cells made on different
+  CPUs share one budget: the same initialisation and image order for
+  each seed, only float rounding differs.
+
+  SimCLR leads because it is the cheapest algorithm that learns at the CPU
+  budget (4.8-5.4 s an epoch with bf16, about 10 s in fp32). MoCo v3
+  carries the operator ablation that the paper runs on BYOL: BYOL does not
+  learn at this budget (thirteen variants read below their own untrained
+  network on val, docs/cpu_training.md), so its arms would compare
+  backbones that learned nothing; MoCo v3 is BYOL's design (momentum
+  target, predictor) plus negatives, and learns. BYOL stays in the matrix,
+  last.
+
+  81 pre-training cells (72 until ``stock-tuned`` has its configs) of
+  7-11 min each with bf16, 15-19 min in fp32, on the 2-core CPUs of
+  docs/cpu_training.md: 10-13 hours with bf16, about 20 in fp32. It is
+  resumable across sessions through the committed report
+  (``tools/benchmark.py --import-results``, the default when ``--out``'s
+  JSON exists).
+
+- ``gpu``: the paper's scale on one GPU: mmpretrain's ResNet-50 recipes
+  (``configs/gpu/``), 224 px, 200 epochs, batch 256 (what BYOL's and
+  SimCLR's recipes put on one GPU; learning rates scaled to it by
+  mmpretrain's ``auto_scale_lr``), fp16, 8 loader workers, probed and
+  fine-tuned with ``configs/gpu/linear_probe_resnet50_knee.py`` /
+  ``finetune_resnet50_knee.py`` at 224 px; ``stock`` and ``gca`` of BYOL,
+  MoCo v3 and SimCLR, seeds 0-2; with ``--prepare``, a demo set with the
+  paper's split sizes (5,778 / 826 / 1,656), or the public dataset's
+  layout as ``--data-root``. Not yet run: no GPU was lent to this work.
 
 Arms whose config does not exist yet (``stock-tuned`` before its search on
 val) are left out with a warning, so a preset always runs.
 """
 from .benchmark import ARMS
 
+ABLATION = ('gca-crop-only', 'gca-erase-only', 'gca-dim-only')
+
 PRESETS = {
-    'quick': dict(cells={'simclr': ('stock', 'gca')}, seeds=(0, )),
+    'quick': dict(groups=({'simclr': ('stock', 'gca')}, ), seeds=(0, )),
     'cpu': dict(
-        cells={
-            'byol': ARMS,
-            'simclr': ('stock', 'stock-matched', 'gca', 'gca-oracle'),
-            'mocov3': ('stock', 'stock-matched', 'gca', 'gca-oracle'),
-        },
-        seeds=(0, 1, 2)),
+        groups=(
+            {'simclr': ('stock', 'gca')},
+            {'simclr': ('stock-matched', )},
+            {'simclr': ('gca-oracle', )},
+            {'simclr': ('gca-centre', 'gca-mean')},
+            {'mocov3': ('stock', 'gca', 'stock-matched', 'gca-oracle',
+                        'gca-centre', 'gca-mean')},
+            {'mocov3': ABLATION},
+            {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
+            {'byol': ARMS},
+        ),
+        seeds=(0, 1, 2),
+        # fp32 on every CPU: one matrix whatever CPU a session gets (bf16
+        # rounds differently by CPU, and not every CPU has it; fp32 costs
+        # 1.2x on the AMX Xeon, docs/cpu_training.md)
+        budget=dict(amp=False)),
+    'gpu': dict(
+        groups=(
+            {'byol': ('stock', 'gca')},
+            {'mocov3': ('stock', 'gca')},
+            {'simclr': ('stock', 'gca')},
+        ),
+        seeds=(0, 1, 2),
+        budget=dict(family='gpu', epochs=200, img_size=224, batch_size=256,
+                    probe_size=224, amp=True),
+        # the paper's split sizes: 5,778 train, 826 val, 1,656 test
+        data=dict(num_images=8260, split_fractions=(0.6995, 0.1, 0.2005))),
 }
 
 
 def preset_cells(name):
-    """``[(algorithm, arm)]`` and the seeds of a preset."""
+    """The cells of a preset in the order they run: ``[(algorithm, arm,
+    seed)]``, group by group, every seed of a group before the next."""
     if name not in PRESETS:
         raise ValueError(f'unknown preset {name!r}; presets: '
                          f'{", ".join(PRESETS)}')
     preset = PRESETS[name]
-    return ([(algo, arm) for algo, arms in preset['cells'].items()
-             for arm in arms], list(preset['seeds']))
+    return [(algo, arm, seed) for group in preset['groups']
+            for seed in preset['seeds']
+            for algo, arms in group.items() for arm in arms]
 
 
-__all__ = ['PRESETS', 'preset_cells']
+def preset_algorithms(name):
+    """The algorithms of a preset, in the order they first appear."""
+    found = []
+    for algo, _, _ in preset_cells(name):
+        if algo not in found:
+            found.append(algo)
+    return found
+
+
+__all__ = ['PRESETS', 'preset_cells', 'preset_algorithms']
