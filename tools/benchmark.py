@@ -289,7 +289,8 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         f'{", ".join(map(str, args.seeds))} (every arm of a seed shares '
         'initialisation and image order; the tables count the seeds each '
         'row has finished).', '',
-        '## Headline: linear probe at 100 % and 10 % of the labels', '',
+        '## Headline: linear probe (LP) and fine-tune (FT) at 100 % and '
+        '10 % of the labels', '',
         headline_table(summary), '',
         majority_line(floor), '',
         '## Paired differences (by seed)', '',

@@ -130,13 +130,12 @@ def pretrain_config(algorithm, arm, configs=None, family='cpu'):
     if arm in ('stock', 'gca'):
         name = f'{algorithm}_{suffix}.py' if arm == 'stock' else \
             f'{algorithm}_gca_{suffix}.py'
-        path = osp.join(folder, name)
-    else:
-        path = osp.join(folder, 'benchmark',
-                        f"{algorithm}_{arm.replace('-', '_')}_{suffix}.py")
+        return osp.join(folder, name)
+    path = osp.join(folder, 'benchmark',
+                    f"{algorithm}_{arm.replace('-', '_')}_{suffix}.py")
     if not osp.isfile(path):
-        raise ValueError(f'arm {arm!r} has no {family} config for '
-                         f'{algorithm}: {path} does not exist')
+        raise ValueError(f'arm {arm!r} has no config for {algorithm} '
+                         f'({family} configs): {path} does not exist')
     return path
 
 
