@@ -12,23 +12,27 @@ from runner_utils import REPO
 CONFIGS = osp.join(REPO, 'configs')
 
 
-def test_finetune_config_trains_the_whole_backbone_on_a_fraction(tmp_path):
+def test_finetune_config_trains_the_whole_backbone_on_a_fraction(
+        tiny_knee_root, tmp_path):
     settings = FinetuneSettings(lr=3e-4, epochs=12, img_size=48)
-    path = write_finetune_config('work/x/epoch_90.pth', 'data/bench', 10,
+    # the fraction's subset file is written beside the data when missing
+    path = write_finetune_config('work/x/epoch_90.pth', tiny_knee_root, 20,
                                  settings, str(tmp_path), seed=2,
                                  configs=CONFIGS, cache_dir='work/cache')
-    assert osp.basename(path) == f'{run_name(10, settings)}_config.py'
+    assert osp.isfile(osp.join(tiny_knee_root, 'label_fractions',
+                               'train_20pct.csv'))
+    assert osp.basename(path) == f'{run_name(20, settings)}_config.py'
     cfg = Config.fromfile(path)
     assert cfg.model.backbone.init_cfg.checkpoint == 'work/x/epoch_90.pth'
     assert cfg.model.backbone.frozen_stages == -1  # the whole backbone
     train = cfg.train_dataloader.dataset
     assert train.split is None
-    assert train.ann_file == osp.join('label_fractions', 'train_10pct.csv')
+    assert train.ann_file == osp.join('label_fractions', 'train_20pct.csv')
     assert cfg.val_dataloader.dataset.split == 'val'
     assert cfg.test_dataloader.dataset.split == 'test'
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[name].dataset
-        assert dataset.data_root == 'data/bench'
+        assert dataset.data_root == tiny_knee_root
         assert dataset.decoded_cache.cache_dir == 'work/cache'
         sizes = [t.scale for t in dataset.pipeline if t.type == 'Resize']
         assert sizes == [(48, 48)], name
