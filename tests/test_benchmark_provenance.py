@@ -5,7 +5,8 @@ import os.path as osp
 
 import pytest
 
-from gca_mm.experiments.benchmark_report import (headline_table,
+from gca_mm.experiments.benchmark_report import (crop_area_table,
+                                                 headline_table,
                                                  provenance_lines, summarize)
 from gca_mm.experiments.presets import preset_cells
 from gca_mm.experiments.provenance import (import_cells, importable,
@@ -213,3 +214,17 @@ def test_a_run_never_silently_drops_cells_of_another_budget(tmp_path,
                                                  'gpu']))
     assert (gpu.family, gpu.epochs, gpu.img_size, gpu.batch_size) == \
         ('gpu', 200, 224, 256)
+
+
+def test_crop_area_table_reports_both_areas():
+    matched = dict(stock_area=0.5449, gca_area=0.7681,
+                   crop_ratio_range=[0.639, 1.0], matched_area=0.7687,
+                   stock_crop_ratio_range=[0.2, 1.0], images=200)
+    runs = [dict(_run('simclr', 'stock-matched', s, 47.0),
+                 arm_settings=matched) for s in range(2)]
+    runs.append(_run('simclr', 'stock', 0, 48.0))
+    lines = crop_area_table(runs).split('\n')
+    assert len(lines) == 3  # header, rule, one row per algorithm
+    assert lines[2] == ('| SimCLR | 0.2-1 | 0.545 | 0.768 | 0.639-1 | '
+                        '0.769 | 200 |')
+    assert crop_area_table(runs[2:]) == ''

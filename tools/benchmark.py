@@ -39,9 +39,9 @@ from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, CONTROL_MAPS,
                                           missing_finetunes, pretrain_config,
                                           run_cell)
 from gca_mm.experiments.benchmark_report import (
-    curve_table, differences_table, findings_table, fractions_table,
-    headline_table, majority_baseline, majority_line, margins_table,
-    plot_accuracy, plot_curves, plot_differences, plot_fractions,
+    crop_area_table, curve_table, differences_table, findings_table,
+    fractions_table, headline_table, majority_baseline, majority_line,
+    margins_table, plot_accuracy, plot_curves, plot_differences, plot_fractions,
     provenance_lines, results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
@@ -272,6 +272,7 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
                          title='Paired differences, 100 % labels (95 % '
                          'Student t over seeds)')
     images = args.num_images or 'all'
+    crop_table = crop_area_table(results)
     md = [
         '# Benchmark: self-supervised pre-training on a CPU, GCA vs stock '
         'and its controls',
@@ -279,7 +280,10 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         f'Produced by `{settings["command"]}`, {settings["measured"]}: '
         f'{len(results)} cells, {cells_seconds / 3600:.1f} h of wall time '
         'in all (each cell timed by the call that finished it); this call '
-        f'ran for {seconds / 60:.0f} min.', '',
+        f'ran for {seconds / 60:.0f} min.' + (
+            ' This call only wrote the report (`--report-only`) from the '
+            'cells finished so far; the same command without it runs or '
+            'finishes them.' if args.report_only else ''), '',
         *provenance_lines(results), '',
         f'Budget per cell: pre-training on {images} train images of '
         f'`{args.data_root}`, {budget.epochs} epochs, {budget.img_size} px, '
@@ -302,6 +306,11 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         'No pair of arms to compare in this run.', '',
         *([f'![paired differences]({name}_differences.png)', '']
           if summary['differences'] else []),
+        *(['## Crop areas of the stock-matched arm', '',
+            'Mean crop area as a share of the image, measured on the '
+            'benchmark\'s train images (the matched range raises the stock '
+            'crop\'s lower bound until its mean area equals GCA\'s).', '',
+            crop_table, ''] if crop_table else []),
         '## Results (mean ± std over seeds)', '', results_table(summary), '',
         f'![probe scores]({name}.png)', '',
         '## Pre-trained minus untrained backbone (paired by seed)', '',

@@ -25,6 +25,7 @@ ARM_NAMES = {
 COMPARISONS = (
     ('gca', 'stock', 'does GCA beat the stock views?'),
     ('gca', 'stock-matched', 'more than crops of the same mean area?'),
+    ('stock-matched', 'stock', 'what do GCA-sized crops alone change?'),
     ('gca', 'stock-tuned', 'more than stock views tuned on val?'),
     ('gca', 'gca-centre', 'more than the same GCA on a centre prior?'),
     ('gca', 'gca-mean', 'more than the same GCA on the mean gaze map?'),
@@ -467,6 +468,33 @@ def provenance_lines(results):
                      'maps: compare arms within one line above (bf16 '
                      'rounding differs between CPUs).')
     return lines
+
+
+def crop_area_table(results):
+    """Markdown table of the ``stock-matched`` arms' crop areas: the stock
+    crop's mean area, GCA's, and the matched range with its mean area,
+    each measured on the benchmark data (:mod:`~gca_mm.experiments.crop_area`,
+    kept in the cells' ``arm_settings``); '' when no such cell ran."""
+    seen = {}
+    for r in results:
+        found = r.get('arm_settings') or {}
+        if r['arm'] == 'stock-matched' and 'matched_area' in found:
+            seen.setdefault(r['algorithm'], found)
+    if not seen:
+        return ''
+    lines = ['| algorithm | stock crop range | stock mean area | GCA mean '
+             'area | matched crop range | matched mean area | images |',
+             '| --- | --- | --- | --- | --- | --- | --- |']
+    for algo, a in sorted(seen.items()):
+        stock_range = a.get('stock_crop_ratio_range')
+        lines.append(
+            f'| {_name(algo)} | '
+            + (f'{stock_range[0]:g}-{stock_range[1]:g}' if stock_range
+               else 'n/a')
+            + f' | {a["stock_area"]:.3f} | {a["gca_area"]:.3f} | '
+            f'{a["crop_ratio_range"][0]:g}-{a["crop_ratio_range"][1]:g} | '
+            f'{a["matched_area"]:.3f} | {a.get("images", "n/a")} |')
+    return '\n'.join(lines)
 
 
 def findings_table(summary):

@@ -44,6 +44,10 @@ class SaliencyStages:
 
     def __init__(self, data_root, work_dir, maps_dir=None, epochs=30,
                  seed=0, configs=None, tools=None):
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(
+                f'saliency epochs: expected a whole number >= 1, got '
+                f'{epochs!r}')
         self.data_root = data_root
         self.work_dir = work_dir
         self.maps_dir = maps_dir or osp.join(data_root, 'saliency_maps')
@@ -82,8 +86,13 @@ class SaliencyStages:
                     t.update(data_root=self.data_root,
                              fixation_file=osp.join(gaze, 'fixations.csv'))
         cfg.train_cfg.max_epochs = self.epochs
-        cfg.param_scheduler[-1].update(T_max=self.epochs - 1,
-                                       end=self.epochs)
+        if self.epochs > 1:
+            cfg.param_scheduler[-1].update(T_max=self.epochs - 1,
+                                           end=self.epochs)
+        else:
+            # one epoch is the warm-up alone: the cosine stage would span
+            # epochs 1..1, which mmengine refuses (end must exceed begin)
+            cfg.param_scheduler = cfg.param_scheduler[:1]
         cfg.randomness.seed = self.seed
         path = osp.join(self.model_dir, 'saliency_config.py')
         atomic_write_text(path, cfg.pretty_text)
