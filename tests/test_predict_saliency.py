@@ -5,6 +5,7 @@ import glob
 import importlib.util
 import os
 import os.path as osp
+from unittest import mock
 
 import cv2
 import numpy as np
@@ -147,6 +148,35 @@ def test_whole_tree_ignores_maps_already_under_the_output(
     assert again == dict(written=0, skipped=len(IMAGES), seconds=0.0,
                          images_per_s=0.0)
     assert len(_map_files(out)) == len(IMAGES)
+
+
+def test_prediction_ignores_mmengines_shared_copy_memo(cfg, checkpoint,
+                                                      root, tmp_path):
+    """mmengine's ``BaseDataset._copy_without_annotation`` (behind
+    ``get_subset``) keeps one deepcopy memo for the whole process, keyed by
+    ``id``; an id reused by a later transform came back as a stale dataset
+    ('KneeXrayDataset' object is not callable, seen in a full test run).
+    Predicting must not go through it."""
+    from mmengine.dataset import BaseDataset
+    memo = BaseDataset._copy_without_annotation.__defaults__[0]
+    init_default_scope('mmpretrain')
+    dataset = inference.build_predict_dataset(cfg, root, ('test', ))
+    # every object of the pipeline already "copied", as a stale entry
+    stale = {id(t): 'stale' for t in dataset.pipeline.transforms}
+    stale[id(dataset.pipeline)] = 'stale'
+    stale[id(dataset.pipeline.transforms)] = 'stale'
+    memo.update(stale)
+    try:
+        with mock.patch.object(inference, 'build_predict_dataset',
+                               lambda *a, **k: dataset):
+            result = _predict(cfg, checkpoint, root, str(tmp_path / 'maps'),
+                              split=('test', ))
+    finally:
+        for key in stale:
+            memo.pop(key, None)
+    assert result['written'] == 2
+    assert _map_files(str(tmp_path / 'maps')) == ['test/1/d.png',
+                                                  'test/4/e.png']
 
 
 def test_resume_after_interruption(cfg, checkpoint, root, tmp_path,

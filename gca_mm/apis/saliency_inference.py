@@ -21,7 +21,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, MODELS
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 
 from gca_mm.gaze.heatmap import MAP_SUFFIXES, heatmap_path, save_heatmap
 
@@ -206,8 +206,12 @@ def predict_saliency_maps(config,
         return dict(written=0, skipped=skipped, seconds=0.0, images_per_s=0.0)
 
     model = init_saliency_model(cfg, checkpoint, device)
+    # a plain index view: mmengine's BaseDataset.get_subset deep-copies
+    # the dataset with a memo shared by every call in the process (a
+    # mutable default), so a transform whose id was once a copied
+    # dataset's came back as that dataset
     loader = DataLoader(
-        dataset.get_subset(pending),
+        Subset(dataset, pending),
         batch_size=batch_size,
         num_workers=num_workers,
         shuffle=False,
