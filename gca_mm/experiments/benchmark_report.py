@@ -473,8 +473,9 @@ def provenance_lines(results):
 def crop_area_table(results):
     """Markdown table of the ``stock-matched`` arms' crop areas: the stock
     crop's mean area, GCA's, and the matched range with its mean area,
-    each measured on the benchmark data (:mod:`~gca_mm.experiments.crop_area`,
-    kept in the cells' ``arm_settings``); '' when no such cell ran."""
+    each measured on the benchmark data
+    (:mod:`~gca_mm.experiments.crop_area`, kept in the cells'
+    ``arm_settings``); '' when no such cell ran."""
     seen = {}
     for r in results:
         found = r.get('arm_settings') or {}

@@ -181,5 +181,6 @@ def search_finetune(checkpoint, data_root, work_dir, lrs=(3e-3, 1e-3, 3e-4),
     return choose_on_val(candidates), candidates
 
 
-__all__ = ['FinetuneSettings', 'run_settings', 'run_name', 'write_finetune_config',
-           'finetune', 'choose_on_val', 'search_finetune']
+__all__ = ['FinetuneSettings', 'run_settings', 'run_name',
+           'write_finetune_config', 'finetune', 'choose_on_val',
+           'search_finetune']

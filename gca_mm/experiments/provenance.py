@@ -148,16 +148,14 @@ def import_cells(report, cells, result_path, budget, provenance):
                for rec in data.get('cells', []) for r in rec.get('runs', [])}
     imported, refused = [], {}
     for cell in cells:
-        algo, arm, seed = cell
-        key = (algo, 'reference' if arm == 'reference' else arm, seed)
         path = result_path(*cell)
-        if key not in records or osp.isfile(path):
+        if cell not in records or osp.isfile(path):
             continue
-        why = importable(records[key], budget, provenance)
+        why = importable(records[cell], budget, provenance)
         if why:
             refused[cell] = why
             continue
-        record = dict(records[key], imported_from=report)
+        record = dict(records[cell], imported_from=report)
         os.makedirs(osp.dirname(path), exist_ok=True)
         atomic_write_text(path, json.dumps(record, indent=2))
         imported.append(cell)
