@@ -49,6 +49,9 @@ def test_summary_pairs_gca_with_stock_by_seed():
     margin = next(m for m in summary['margins'] if m['arm'] == 'stock')
     assert margin['seeds'] == [0] and margin['accuracy_mean'] == 1.0
     assert not margin['learns']
+    # one seed has no interval: the table says so instead of [+1, +1]
+    assert '| 1 | +1.00 (1 seed, no interval) |' in margins_table(summary)
+    assert '[+1.00, +1.00]' not in margins_table(summary)
 
 
 def test_t_interval_on_known_numbers():

@@ -258,6 +258,22 @@ def _interval(mean, low, high, fmt='{:+.2f}'):
     return f'{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]'
 
 
+def _paired_cells(d):
+    """The accuracy, macro-F1 and MAE cells of a paired-difference row
+    ``d`` (a margin or a difference): ``mean [low, high]``, or the mean
+    alone where one seed gives no interval."""
+    cells = []
+    for key, fmt in (('accuracy', '{:+.2f}'), ('macro_f1', '{:+.2f}'),
+                     ('grade_mae', '{:+.3f}')):
+        mean = d[key + '_mean']
+        if mean is not None and len(d['seeds']) < 2:
+            cells.append(f'{fmt.format(mean)} (1 seed, no interval)')
+        else:
+            cells.append(_interval(mean, d[key + '_low'], d[key + '_high'],
+                                   fmt))
+    return cells
+
+
 def _name(algo):
     return ALGORITHM_NAMES.get(algo, algo)
 
@@ -290,11 +306,8 @@ def margins_table(summary):
     for m in summary.get('margins', []):
         lines.append(
             f"| {_name(m['algorithm'])} | {ARM_NAMES[m['arm']]} | "
-            f"{len(m['seeds'])} | "
-            f"{_interval(m['accuracy_mean'], m['accuracy_low'], m['accuracy_high'])} | "  # noqa: E501
-            f"{_interval(m['macro_f1_mean'], m['macro_f1_low'], m['macro_f1_high'])} | "  # noqa: E501
-            f"{_interval(m['grade_mae_mean'], m['grade_mae_low'], m['grade_mae_high'], '{:+.3f}')} | "  # noqa: E501
-            f"{'yes' if m['learns'] else 'no'} |")
+            f"{len(m['seeds'])} | " + ' | '.join(_paired_cells(m)) +
+            f" | {'yes' if m['learns'] else 'no'} |")
     lines.append('')
     lines.append(
         f"Bar: mean over seeds at least +{bar['accuracy']:g} points of "
@@ -330,11 +343,9 @@ def differences_table(summary):
             f"{d['time_ratio']:.2f}"
         lines.append(
             f"| {_name(d['algorithm'])} | {ARM_NAMES[d['arm']]} − "
-            f"{ARM_NAMES[d['baseline']]} | {len(d['seeds'])} | "
-            f"{_interval(d['accuracy_mean'], d['accuracy_low'], d['accuracy_high'])} | "  # noqa: E501
-            f"{_interval(d['macro_f1_mean'], d['macro_f1_low'], d['macro_f1_high'])} | "  # noqa: E501
-            f"{_interval(d['grade_mae_mean'], d['grade_mae_low'], d['grade_mae_high'], '{:+.3f}')} "  # noqa: E501
-            f"| {per_seed} | {verdict(d)} | {ratio} |")
+            f"{ARM_NAMES[d['baseline']]} | {len(d['seeds'])} | " +
+            ' | '.join(_paired_cells(d)) +
+            f" | {per_seed} | {verdict(d)} | {ratio} |")
     return '\n'.join(lines)
 
 
