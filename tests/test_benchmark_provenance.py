@@ -170,6 +170,11 @@ def test_cpu_preset_runs_whole_groups_first():
     assert cells[:6] == [('simclr', arm, seed) for seed in (0, 1, 2)
                          for arm in ('stock', 'gca')]
     assert cells[6:9] == [('simclr', 'stock-matched', s) for s in (0, 1, 2)]
+    # MoCo v3's first group is its own stock-GCA pair, every seed
+    first = [i for i, c in enumerate(cells) if c[0] == 'mocov3'][0]
+    assert cells[first:first + 6] == [('mocov3', arm, seed)
+                                      for seed in (0, 1, 2)
+                                      for arm in ('stock', 'gca')]
     assert len(cells) == len(set(cells))
     assert {a for a, _, _ in cells} == {'mocov3', 'simclr', 'byol'}
     byol = [i for i, c in enumerate(cells) if c[0] == 'byol']
