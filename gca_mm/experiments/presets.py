@@ -19,8 +19,10 @@ everything.
   4. SimCLR ``gca-centre``, ``gca-mean``: would any centred prior do?
   5. MoCo v3 ``stock`` and ``gca``;
   6. MoCo v3 ``stock-matched`` and ``gca-oracle``;
-  7. MoCo v3 ``gca-centre`` and ``gca-mean``;
-  8. MoCo v3 operator ablation (crop, erase, dim only);
+  7. MoCo v3 operator ablation (crop, erase, dim only): MoCo v3 learns
+     nothing from the full GCA views at this budget while crops of their
+     size learn, so which operator stops it comes before the priors;
+  8. MoCo v3 ``gca-centre`` and ``gca-mean``;
   9. ``stock-tuned`` of SimCLR and MoCo v3 (their configs are written by
      the search on val, ``tools/analysis/search_stock_views.py``);
   10. BYOL, the paper's algorithm, every arm and the ablation.
@@ -72,8 +74,8 @@ PRESETS = {
             {'simclr': ('gca-centre', 'gca-mean')},
             {'mocov3': ('stock', 'gca')},
             {'mocov3': ('stock-matched', 'gca-oracle')},
-            {'mocov3': ('gca-centre', 'gca-mean')},
             {'mocov3': ABLATION},
+            {'mocov3': ('gca-centre', 'gca-mean')},
             {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
             {'byol': ARMS},
         ),
