@@ -229,6 +229,11 @@ def test_every_arm_of_byol_has_a_config():
         assert {k for k, v in ablation.gca.items()
                 if k.endswith('_prob') and v == 0} == \
             {f'{op}_prob' for op in ('crop', 'erase', 'dim') if op != on}
+    for algo in ('mocov3', 'byol'):  # leave-one-out: one operator off
+        for arm, off in (('gca-no-erase', 'erase'), ('gca-no-dim', 'dim')):
+            cfg = Config.fromfile(pretrain_config(algo, arm, CONFIGS))
+            assert {k for k, v in cfg.gca.items()
+                    if k.endswith('_prob') and v == 0} == {f'{off}_prob'}
     with pytest.raises(ValueError, match="arm 'gca-dim-only' has no config "
                        'for simclr'):
         pretrain_config('simclr', 'gca-dim-only', CONFIGS)

@@ -175,9 +175,11 @@ def test_cpu_preset_runs_whole_groups_first():
     assert cells[first:first + 6] == [('mocov3', arm, seed)
                                       for seed in (0, 1, 2)
                                       for arm in ('stock', 'gca')]
-    # its ablation runs before the two priors
+    # its leave-one-out ablation, then the one-operator ablation, run
+    # before the two priors
     moco = [arm for algo, arm, seed in cells if algo == 'mocov3' and seed == 0]
-    assert moco.index('gca-dim-only') < moco.index('gca-centre')
+    assert moco.index('gca-no-dim') < moco.index('gca-crop-only') < \
+        moco.index('gca-dim-only') < moco.index('gca-centre')
     assert len(cells) == len(set(cells))
     assert {a for a, _, _ in cells} == {'mocov3', 'simclr', 'byol'}
     byol = [i for i, c in enumerate(cells) if c[0] == 'byol']

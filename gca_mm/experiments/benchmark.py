@@ -15,7 +15,10 @@ initialisation and image order as every other arm of that seed. The arms
   centre-bias map, the mean training gaze map, and a map of the image's
   own finding boxes (:mod:`gca_mm.experiments.control_maps`);
 - ``gca-crop-only``, ``gca-erase-only``, ``gca-dim-only``: the operator
-  ablation (one GCA operator on).
+  ablation (one GCA operator on; without the crop, the view is the whole
+  image);
+- ``gca-no-erase``, ``gca-no-dim``: the leave-one-out ablation (GCA with
+  one operator off), what erasing or dimming adds on top of GCA's crop.
 
 Arms other than ``stock`` and ``gca`` are the configs
 ``configs/benchmark/<algo>_<arm>_knee.py`` (``-`` written ``_``). The
@@ -59,7 +62,7 @@ from .stages import run_script
 ALGORITHMS = ('simclr', 'mocov3', 'byol')
 ARMS = ('stock', 'stock-matched', 'stock-tuned', 'gca', 'gca-centre',
         'gca-mean', 'gca-oracle', 'gca-crop-only', 'gca-erase-only',
-        'gca-dim-only')
+        'gca-dim-only', 'gca-no-erase', 'gca-no-dim')
 #: GCA arms on control maps, and the kind of map each reads
 #: (``<data_root>/control_maps/<kind>``, ``tools/make_control_maps.py``)
 CONTROL_MAPS = {'gca-centre': 'centre', 'gca-mean': 'mean',

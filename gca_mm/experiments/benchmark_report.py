@@ -19,7 +19,8 @@ ARM_NAMES = {
     'gca-centre': 'GCA on a centre prior', 'gca-mean': 'GCA on the mean gaze',
     'gca-oracle': 'GCA on finding boxes (oracle)',
     'gca-crop-only': 'GCA crop only', 'gca-erase-only': 'GCA erase only',
-    'gca-dim-only': 'GCA dim only', 'reference': '-'}
+    'gca-dim-only': 'GCA dim only', 'gca-no-erase': 'GCA without erasing',
+    'gca-no-dim': 'GCA without dimming', 'reference': '-'}
 #: the paired comparisons the benchmark reports, ``(arm, baseline,
 #: question)``: each row is ``arm - baseline`` over the seeds both have
 COMPARISONS = (
@@ -34,12 +35,15 @@ COMPARISONS = (
     ('gca-crop-only', 'stock', 'ablation: the attention-aware crop'),
     ('gca-erase-only', 'stock', 'ablation: the attention-aware erasing'),
     ('gca-dim-only', 'stock', 'ablation: the attention-aware dimming'),
+    ('gca', 'gca-no-erase', 'leave-one-out: what erasing adds to GCA'),
+    ('gca', 'gca-no-dim', 'leave-one-out: what dimming adds to GCA'),
 )
 ARM_COLORS = {
     'stock': '#8c8c8c', 'stock-matched': '#b3b3b3', 'stock-tuned': '#666666',
     'gca': '#d95f02', 'gca-centre': '#7570b3', 'gca-mean': '#e7298a',
     'gca-oracle': '#66a61e', 'gca-crop-only': '#e6ab02',
-    'gca-erase-only': '#a6761d', 'gca-dim-only': '#1f78b4'}
+    'gca-erase-only': '#a6761d', 'gca-dim-only': '#1f78b4',
+    'gca-no-erase': '#fb9a99', 'gca-no-dim': '#a6cee3'}
 
 
 def _clean(values):

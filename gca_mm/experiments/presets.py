@@ -19,13 +19,16 @@ everything.
   4. SimCLR ``gca-centre``, ``gca-mean``: would any centred prior do?
   5. MoCo v3 ``stock`` and ``gca``;
   6. MoCo v3 ``stock-matched`` and ``gca-oracle``;
-  7. MoCo v3 operator ablation (crop, erase, dim only): MoCo v3 learns
-     nothing from the full GCA views at this budget while crops of their
-     size learn, so which operator stops it comes before the priors;
-  8. MoCo v3 ``gca-centre`` and ``gca-mean``;
-  9. ``stock-tuned`` of SimCLR and MoCo v3 (their configs are written by
-     the search on val, ``tools/analysis/search_stock_views.py``);
-  10. BYOL, the paper's algorithm, every arm and the ablation.
+  7. MoCo v3 leave-one-out ablation (GCA without erasing, without
+     dimming): MoCo v3 learns nothing from the full GCA views at this
+     budget while crops of their size, and GCA's crop alone, learn, so
+     which operator on top of the crop stops it comes first;
+  8. MoCo v3 operator ablation (crop, erase, dim only; without the crop
+     the view is the whole image);
+  9. MoCo v3 ``gca-centre`` and ``gca-mean``;
+  10. ``stock-tuned`` of SimCLR and MoCo v3 (their configs are written by
+      the search on val, ``tools/analysis/search_stock_views.py``);
+  11. BYOL, the paper's algorithm, every arm and both ablations.
 
   Every cell trains in fp32 (``budget``), so cells made on different
   CPUs share one budget: the same initialisation and image order for
@@ -40,9 +43,9 @@ everything.
   target, predictor) plus negatives, and learns. BYOL stays in the matrix,
   last.
 
-  81 pre-training cells (72 until ``stock-tuned`` has its configs) of
-  7-11 min each with bf16, 15-19 min in fp32, on the 2-core CPUs of
-  docs/cpu_training.md: 10-13 hours with bf16, about 20 in fp32. It is
+  93 pre-training cells (84 until ``stock-tuned`` has its configs) of
+  7-11 min each with bf16, 15-23 min in fp32, on the 2-core CPUs of
+  docs/cpu_training.md: 11-15 hours with bf16, about 28 in fp32. It is
   resumable across sessions through the committed report
   (``tools/benchmark.py --import-results``, the default when ``--out``'s
   JSON exists).
@@ -63,6 +66,7 @@ val) are left out with a warning, so a preset always runs.
 from .benchmark import ARMS
 
 ABLATION = ('gca-crop-only', 'gca-erase-only', 'gca-dim-only')
+LEAVE_ONE_OUT = ('gca-no-erase', 'gca-no-dim')
 
 PRESETS = {
     'quick': dict(groups=({'simclr': ('stock', 'gca')}, ), seeds=(0, )),
@@ -74,6 +78,7 @@ PRESETS = {
             {'simclr': ('gca-centre', 'gca-mean')},
             {'mocov3': ('stock', 'gca')},
             {'mocov3': ('stock-matched', 'gca-oracle')},
+            {'mocov3': LEAVE_ONE_OUT},
             {'mocov3': ABLATION},
             {'mocov3': ('gca-centre', 'gca-mean')},
             {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
