@@ -1,7 +1,9 @@
 """Cells carried over between runs: fingerprints, import rules, and the
 report's headline and provenance lines."""
 import json
+import os
 import os.path as osp
+import time
 
 import pytest
 
@@ -9,7 +11,8 @@ from gca_mm.experiments.benchmark_report import (crop_area_table,
                                                  headline_table,
                                                  provenance_lines, summarize)
 from gca_mm.experiments.presets import preset_cells
-from gca_mm.experiments.provenance import (import_cells, importable,
+from gca_mm.experiments.provenance import (finished_provenance,
+                                           import_cells, importable,
                                            tree_fingerprint,
                                            uses_predicted_maps)
 
@@ -125,6 +128,18 @@ def test_import_needs_the_same_budget_data_and_maps(tmp_path):
     assert ('mocov3', 'stock', 0) not in again
     with open(result_path('mocov3', 'stock', 0)) as f:
         assert json.load(f) == dict(accuracy=1.0)
+
+
+def test_a_cell_finished_without_provenance_keeps_its_own_date(tmp_path):
+    # a report written later must not stamp its commit and date on a cell
+    # that an earlier version finished in this work dir
+    result = tmp_path / 'result.json'
+    result.write_text('{}')
+    os.utime(result, (0, time.mktime((2026, 12, 5, 12, 0, 0, 0, 0, -1))))
+    now = dict(HERE, commit='c' * 40, measured='2026-12-07')
+    record = finished_provenance(now, str(result))
+    assert record == dict(HERE, commit=None, measured='2026-12-05')
+    assert now['commit'] == 'c' * 40  # this run's own is left alone
 
 
 def test_importable_names_what_differs():

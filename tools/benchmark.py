@@ -48,7 +48,8 @@ from gca_mm.experiments.feature_probe import C_GRID
 from gca_mm.experiments.finetune import FinetuneSettings
 from gca_mm.experiments.presets import PRESETS, preset_cells
 from gca_mm.experiments.saliency_stages import SaliencyStages
-from gca_mm.experiments.provenance import (import_cells, run_provenance,
+from gca_mm.experiments.provenance import (finished_provenance,
+                                           import_cells, run_provenance,
                                            uses_predicted_maps)
 from gca_mm.utils import atomic_write_text, precision_name
 
@@ -233,10 +234,14 @@ def _cell_seconds(work_dir, result):
 
 def write_report(args, argv, results, seconds, provenance, ft=None):
     for r in results:
-        # cells finished here before records carried it: this run's
-        r.setdefault('provenance', provenance)
-        r.setdefault('wall_seconds', _cell_seconds(cell_dir(
-            args.work_dir, r['algorithm'], r['arm'], r['seed']), r))
+        work_dir = cell_dir(args.work_dir, r['algorithm'], r['arm'],
+                            r['seed'])
+        if 'provenance' not in r:
+            # finished here before records carried it: not this run's
+            # commit and date
+            r['provenance'] = finished_provenance(
+                provenance, osp.join(work_dir, 'result.json'))
+        r.setdefault('wall_seconds', _cell_seconds(work_dir, r))
     summary = summarize(results)
     cells_seconds = sum(s for s in (r['wall_seconds'] for r in results)
                         if s is not None and not math.isnan(s))

@@ -106,6 +106,16 @@ def run_provenance(data_root, gaze_map_root=None, repo=None):
         measured=time.strftime('%Y-%m-%d'))
 
 
+def finished_provenance(provenance, result_path):
+    """Provenance for a cell finished in this work dir by a version that
+    kept none: this run's fingerprints and machine (a work dir does not
+    outlive its machine), the date its ``result.json`` was written, and no
+    commit (this run's is not the one that ran it)."""
+    written = time.strftime('%Y-%m-%d',
+                            time.localtime(osp.getmtime(result_path)))
+    return dict(provenance, commit=None, measured=written)
+
+
 def importable(record, budget, provenance):
     """Why a run record of a report cannot stand for a cell of this run,
     or None when it can: its budget, data and (where the arm reads them)
@@ -163,4 +173,5 @@ def import_cells(report, cells, result_path, budget, provenance):
 
 
 __all__ = ['DERIVED', 'tree_fingerprint', 'uses_predicted_maps', 'hardware',
-           'git_commit', 'run_provenance', 'importable', 'import_cells']
+           'git_commit', 'run_provenance', 'finished_provenance',
+           'importable', 'import_cells']
