@@ -44,7 +44,7 @@ everything.
   last.
 
   93 pre-training cells (84 until ``stock-tuned`` has its configs) of
-  7-11 min each with bf16, 15-26 min in fp32, on the 2-core CPUs of
+  7-11 min each with bf16, 15-27 min in fp32, on the 2-core CPUs of
   docs/cpu_training.md: 11-15 hours with bf16, about 28 in fp32. It is
   resumable across sessions through the committed report
   (``tools/benchmark.py --import-results``, the default when ``--out``'s
