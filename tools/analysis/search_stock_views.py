@@ -2,7 +2,7 @@
 a cutout (the paper's "Searched"), one pre-training cell per candidate.
 
     python tools/analysis/search_stock_views.py --algorithm byol \
-        --data-root data/bench [--crop-lows 0.08 0.2 0.35 0.5] \
+        --data-root data/bench --no-amp [--crop-lows 0.08 0.2 0.35 0.5] \
         [--cutout-sides none 0.214] [--epochs 90]
 
 Each candidate is pre-trained once (seed 0, the benchmark's budget, as
@@ -10,7 +10,9 @@ Each candidate is pre-trained once (seed 0, the benchmark's budget, as
 **val** macro-F1 (ties: lower val MAE, then the more stock-like) is written
 to configs/benchmark/<algorithm>_stock_tuned_knee.py with every candidate's
 val figures in its header. Resumable: finished candidates are read back.
-8 candidates of 7-11 min each on the 2-core CPU of docs/cpu_training.md.
+8 candidates of 7-11 min each on the 2-core CPU of docs/cpu_training.md;
+SimCLR's took 17.5 min each in fp32 on the benchmark's 2-core EPYC
+(AVX2 only, 2026-12-06).
 """
 import argparse
 import os.path as osp
