@@ -11,7 +11,7 @@ Each candidate is pre-trained once (seed 0, the benchmark's budget, as
 to configs/benchmark/<algorithm>_stock_tuned_knee.py with every candidate's
 val figures in its header. Resumable: finished candidates are read back.
 8 candidates of 7-11 min each on the 2-core CPU of docs/cpu_training.md;
-SimCLR's took 17.5-20.5 min each in fp32 on the benchmark's 2-core EPYC
+SimCLR's took 17.4-19.2 min each in fp32 on the benchmark's 2-core EPYC
 (AVX2 only, 2026-12-06).
 """
 import argparse
