@@ -28,6 +28,8 @@ COMPARISONS = (
     ('gca', 'stock-matched', 'more than crops of the same mean area?'),
     ('stock-matched', 'stock', 'what do GCA-sized crops alone change?'),
     ('gca', 'stock-tuned', 'more than stock views tuned on val?'),
+    ('stock-tuned', 'stock', 'what does tuning the stock views on val '
+     'change?'),
     ('gca', 'gca-centre', 'more than the same GCA on a centre prior?'),
     ('gca', 'gca-mean', 'more than the same GCA on the mean gaze map?'),
     ('gca-oracle', 'gca', 'how far are the predicted maps from the '
