@@ -284,6 +284,33 @@ def test_cell_configs_point_at_the_benchmark_data(tmp_path):
         == [(0.6, 1.0)] * 2
 
 
+def test_cell_configs_checkpoint_to_resume(tmp_path):
+    """Without a learning curve a cell still writes a checkpoint every
+    RESUME_EVERY epochs (the latest kept), so an interrupted pre-training
+    resumes near where it stopped; with a curve, every curve checkpoint is
+    kept to be probed."""
+    from gca_mm.experiments.benchmark import RESUME_EVERY
+    plain = Budget(epochs=90, img_size=32, batch_size=8, amp=False,
+                   curve_every=0)
+    ckpt = Config.fromfile(write_pretrain_config(
+        'mocov3', 'stock', 0, plain, 'data/x', str(tmp_path),
+        CONFIGS)).default_hooks.checkpoint
+    assert (ckpt.interval, ckpt.max_keep_ckpts) == (RESUME_EVERY, 1)
+    assert ckpt.get('save_last', True)  # the final epoch's, always
+    short = Budget(epochs=4, img_size=32, batch_size=8, amp=False,
+                   curve_every=0)
+    ckpt = Config.fromfile(write_pretrain_config(
+        'mocov3', 'stock', 0, short, 'data/x', str(tmp_path),
+        CONFIGS)).default_hooks.checkpoint
+    assert ckpt.interval == 4
+    curve = Budget(epochs=90, img_size=32, batch_size=8, amp=False,
+                   curve_every=30)
+    ckpt = Config.fromfile(write_pretrain_config(
+        'mocov3', 'stock', 0, curve, 'data/x', str(tmp_path),
+        CONFIGS)).default_hooks.checkpoint
+    assert (ckpt.interval, ckpt.max_keep_ckpts) == (30, -1)
+
+
 def test_presets_name_existing_arms():
     from gca_mm.experiments.presets import preset_cells
     cells = preset_cells('cpu')

@@ -31,7 +31,7 @@ result.
 
 Each cell lives in its own work dir and writes ``result.json`` last, so a
 rerun skips finished cells and resumes unfinished pre-training from its
-last checkpoint; probe results of checkpoints are kept in ``curve.json`` as
+last checkpoint (one every :data:`RESUME_EVERY` epochs, or the curve's); probe results of checkpoints are kept in ``curve.json`` as
 they come, so a rerun does not probe one twice.
 """
 import copy
@@ -75,6 +75,9 @@ ALGORITHM_NAMES = dict(simclr='SimCLR', mocov3='MoCo v3', byol='BYOL',
                        random='untrained backbone')
 #: child-process log lines shown on the console (progress with ETA)
 PROGRESS_LINES = r'Epoch\(train\)'
+# epochs between the checkpoints an interrupted pre-training resumes from
+# (without a learning curve; with one, the curve's checkpoints serve)
+RESUME_EVERY = 10
 
 
 @dataclass
@@ -233,8 +236,14 @@ def write_pretrain_config(algorithm, arm, seed, budget, data_root, work_dir,
     scale_schedule(pre, budget.epochs)
     pre.randomness.seed = seed
     ckpt = pre.default_hooks.checkpoint
-    ckpt.interval = budget.curve_every or budget.epochs
-    ckpt.max_keep_ckpts = -1  # the curve's checkpoints, to probe (again)
+    if budget.curve_every:
+        ckpt.interval = budget.curve_every
+        ckpt.max_keep_ckpts = -1  # the curve's checkpoints, to probe (again)
+    else:
+        # checkpoints only to resume an interrupted run from: the latest
+        # one is kept (the last epoch's is always written)
+        ckpt.interval = min(RESUME_EVERY, budget.epochs)
+        ckpt.max_keep_ckpts = 1
     if arm in CONTROL_MAPS:
         pre.gca.gaze_map_root = control_map_root(data_root, arm)
     elif arm.startswith('gca') and gaze_map_root:
