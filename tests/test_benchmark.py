@@ -54,6 +54,25 @@ def test_summary_pairs_gca_with_stock_by_seed():
     assert '[+1.00, +1.00]' not in margins_table(summary)
 
 
+def test_verdict_reads_every_metric():
+    """A difference measurable on one metric only is not "no measurable
+    difference"; a lower MAE favours the first arm."""
+    from gca_mm.experiments.benchmark_report import verdict
+    d = dict(arm='gca', baseline='stock', seeds=[0, 1, 2],
+             accuracy_low=-7.1, accuracy_high=0.9,
+             macro_f1_low=-10.3, macro_f1_high=-4.7,
+             grade_mae_low=-0.021, grade_mae_high=0.113)
+    assert verdict(d) == 'stock better on macro-F1'
+    d.update(accuracy_low=0.5, accuracy_high=2.0,
+             grade_mae_low=-0.2, grade_mae_high=-0.1)
+    assert verdict(d) == 'GCA better on accuracy, MAE; stock better on ' \
+        'macro-F1'
+    d.update(macro_f1_low=-1.0, macro_f1_high=1.0, accuracy_low=-0.5,
+             grade_mae_high=0.1)
+    assert verdict(d) == 'no measurable difference'
+    assert verdict(dict(d, seeds=[0])) == 'one seed: no interval'
+
+
 def test_t_interval_on_known_numbers():
     mean, low, high = t_interval([1.0, 2.0, 3.0, 4.0, 5.0])
     # mean 3, std 1.5811, t(0.975, 4) = 2.7764: half-width 1.9632
@@ -246,3 +265,24 @@ def test_finetune_is_added_to_finished_cells(tiny_knee_root, tmp_path):
                    'finetune_20pct_lr0.001_e2_32px_config.py')
     with open(cfg) as f:
         assert 'label_fractions/train_20pct.csv' in f.read()
+
+
+def test_accuracy_plot_names_every_arm(monkeypatch, tmp_path):
+    """An arm that only a later algorithm has still gets a legend entry,
+    exactly one."""
+    from gca_mm.experiments import benchmark_report
+
+    def cell(algorithm, arm):
+        runs = [dict(accuracy=40.0, macro_f1=30.0)]
+        return dict(algorithm=algorithm, arm=arm, runs=runs,
+                    accuracy_mean=40.0, accuracy_std=0.0,
+                    macro_f1_mean=30.0, macro_f1_std=0.0)
+
+    summary = dict(cells=[cell('simclr', 'stock'), cell('mocov3', 'stock'),
+                          cell('mocov3', 'gca-crop-only')])
+    labels = []
+    monkeypatch.setattr(
+        benchmark_report, '_finish', lambda fig, axes, title, path:
+        labels.append(axes[0].get_legend_handles_labels()[1]))
+    benchmark_report.plot_accuracy(str(tmp_path / 'a.png'), summary)
+    assert labels == [['stock', 'GCA crop only']]

@@ -305,8 +305,9 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         '## Paired differences (by seed)', '',
         'Each row: the first arm minus the second over the seeds both '
         'have; brackets: 95 % Student-t interval of the mean. An interval '
-        'that crosses 0 is "no measurable difference"; the verdict reads '
-        'the accuracy interval.', '',
+        'that crosses 0 is "no measurable difference"; the verdict names, '
+        'for each metric whose interval excludes 0, the arm it favours (a '
+        'lower MAE is better).', '',
         differences_table(summary) if summary['differences'] else
         'No pair of arms to compare in this run.', '',
         *([f'![paired differences]({name}_differences.png)', '']

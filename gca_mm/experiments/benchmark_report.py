@@ -323,16 +323,29 @@ def margins_table(summary):
     return '\n'.join(lines)
 
 
+#: whether a larger paired difference of a metric favours the first arm
+HIGHER_IS_BETTER = dict(accuracy=True, macro_f1=True, grade_mae=False)
+_SHORT = dict(accuracy='accuracy', macro_f1='macro-F1', grade_mae='MAE')
+
+
 def verdict(d):
-    """How a paired difference reads: higher / lower when its accuracy
-    interval excludes 0, else "no measurable difference"."""
+    """How a paired difference reads, metric by metric: for each metric
+    whose interval excludes 0, the arm it favours (a lower MAE is better);
+    "no measurable difference" when no interval excludes 0."""
     if len(d['seeds']) < 2:
         return 'one seed: no interval'
-    if d['accuracy_low'] > 0:
-        return f"{ARM_NAMES[d['arm']]} higher"
-    if d['accuracy_high'] < 0:
-        return f"{ARM_NAMES[d['baseline']]} higher"
-    return 'no measurable difference'
+    better = {}
+    for key, _ in METRICS:
+        low, high = d.get(key + '_low'), d.get(key + '_high')
+        if low is None or high is None or low <= 0 <= high:
+            continue
+        first = (low > 0) == HIGHER_IS_BETTER[key]
+        better.setdefault(d['arm'] if first else d['baseline'],
+                          []).append(_SHORT[key])
+    if not better:
+        return 'no measurable difference'
+    return '; '.join(f'{ARM_NAMES[arm]} better on {", ".join(keys)}'
+                     for arm, keys in better.items())
 
 
 def differences_table(summary):
@@ -610,6 +623,7 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
     width = 0.76 / max(len(arms), 1)
     for ax, (key, label) in zip(axes, METRICS[:2]):
         for k, arm in enumerate(arms):
+            named = False  # one legend entry per arm, at its first bar
             for i, algo in enumerate(algos):
                 rec = next((r for r in summary['cells']
                             if r['algorithm'] == algo and r['arm'] == arm),
@@ -620,7 +634,8 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
                 ax.bar(x, rec[key + '_mean'], width * 0.9,
                        yerr=rec[key + '_std'], color=ARM_COLORS[arm],
                        capsize=3,
-                       label=ARM_NAMES[arm] if i == 0 else None)
+                       label=None if named else ARM_NAMES[arm])
+                named = True
                 ax.scatter([x] * len(rec['runs']),
                            [r[key] for r in rec['runs']], s=10,
                            color='black', zorder=3)
