@@ -31,8 +31,9 @@ result.
 
 Each cell lives in its own work dir and writes ``result.json`` last, so a
 rerun skips finished cells and resumes unfinished pre-training from its
-last checkpoint (one every :data:`RESUME_EVERY` epochs, or the curve's); probe results of checkpoints are kept in ``curve.json`` as
-they come, so a rerun does not probe one twice.
+last checkpoint (one every :data:`RESUME_EVERY` epochs, or the curve's);
+probe results of checkpoints are kept in ``curve.json`` as they come, so a
+rerun does not probe one twice.
 """
 import copy
 import functools
@@ -75,8 +76,8 @@ ALGORITHM_NAMES = dict(simclr='SimCLR', mocov3='MoCo v3', byol='BYOL',
                        random='untrained backbone')
 #: child-process log lines shown on the console (progress with ETA)
 PROGRESS_LINES = r'Epoch\(train\)'
-# epochs between the checkpoints an interrupted pre-training resumes from
-# (without a learning curve; with one, the curve's checkpoints serve)
+#: epochs between the checkpoints an interrupted pre-training resumes from
+#: (without a learning curve; with one, the curve's checkpoints serve)
 RESUME_EVERY = 10
 
 
