@@ -16,6 +16,8 @@ from gca_mm.experiments.benchmark_report import (differences_table,
 from reliability_utils import TESTS
 from runner_utils import REPO
 
+CONFIGS = osp.join(REPO, 'configs')
+
 
 def _result(algo, arm, seed, acc, sec=10.0):
     return dict(algorithm=algo, arm=arm, seed=seed, accuracy=acc,
@@ -222,6 +224,62 @@ def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
     assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
     (tmp_path / 'empty_start').mkdir()  # a start that died before logging
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
+
+
+def _log_run(pretrain_dir, name, rows, iters=4):
+    """An mmengine run folder: ``vis_data/scalars.json`` of ``(epoch, loss,
+    time)`` rows and a text log giving the iterations per epoch."""
+    run = osp.join(pretrain_dir, name)
+    os.makedirs(osp.join(run, 'vis_data'))
+    with open(osp.join(run, 'vis_data', 'scalars.json'), 'w') as f:
+        f.write(''.join(json.dumps(dict(epoch=e, loss=loss, time=t)) + '\n'
+                        for e, loss, t in rows))
+    with open(osp.join(run, f'{name}.log'), 'w') as f:
+        f.write(f'Epoch(train)  [1][ {iters}/{iters}]  lr: 1e-3\n')
+
+
+def test_resumed_cell_counts_the_epochs_before_its_resume(monkeypatch,
+                                                          tmp_path):
+    """A cell cut mid-training and resumed from its checkpoint records the
+    epoch it resumed from, and its wall time counts the epochs before it
+    (at the logged seconds per epoch), not only the call that finished."""
+    import gca_mm.experiments.benchmark as bench
+    budget = bench.Budget(epochs=4, img_size=32, batch_size=8, amp=False)
+    pre_dir = osp.join(bench.cell_dir(str(tmp_path), 'simclr', 'stock', 0),
+                       'pretrain')
+    # the cut run: 2 epochs of 4 iterations at 10 s, checkpoint at epoch 2
+    _log_run(pre_dir, '20260101_000000', [(1, 1.0, 10.0), (2, 1.0, 10.0)])
+    with open(osp.join(pre_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(pre_dir, 'epoch_2.pth'))
+    assert bench.resumed_epoch(pre_dir) == 2
+    calls = []
+
+    def train(script, cfg, *args, **kwargs):  # trains to the last epoch
+        calls.append(args)
+        work = args[args.index('--work-dir') + 1]
+        done = bench.resumed_epoch(work)
+        _log_run(work, f'20260101_01000{len(calls)}',
+                 [(e, 1.0, 10.0) for e in range(done + 1, 5)])
+        open(osp.join(work, 'epoch_4.pth'), 'w').close()
+
+    monkeypatch.setattr(bench, 'run_script', train)
+    probe = dict(accuracy=50.0, macro_f1=40.0, grade_mae=0.8,
+                 val_accuracy=50.0, val_macro_f1=40.0, val_grade_mae=0.8)
+    result = bench.run_cell('simclr', 'stock', 0, budget, 'data/x',
+                            str(tmp_path), prober=lambda ckpt, seed: probe,
+                            configs=CONFIGS)
+    assert '--resume' in calls[0][2:]
+    assert result['resumed_from_epoch'] == 2
+    assert result['seconds_per_epoch'] == pytest.approx(40.0)
+    assert result['wall_seconds'] >= 2 * 40.0
+    assert result['wall_seconds'] < 2 * 40.0 + 60  # plus this call alone
+
+    # a cell trained in one call records no resume
+    fresh = bench.run_cell('simclr', 'stock', 1, budget, 'data/x',
+                           str(tmp_path), prober=lambda ckpt, seed: probe,
+                           configs=CONFIGS)
+    assert 'resumed_from_epoch' not in fresh
+    assert fresh['wall_seconds'] < 60
 
 
 def test_finetune_is_added_to_finished_cells(tiny_knee_root, tmp_path):

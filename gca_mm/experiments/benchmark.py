@@ -284,6 +284,18 @@ def epoch_seconds(pretrain_dir):
     return sum(times) / len(times) * iters_per_epoch
 
 
+def resumed_epoch(pretrain_dir):
+    """The epoch of the checkpoint a pre-training in ``pretrain_dir`` would
+    resume from (mmengine's ``last_checkpoint``); 0 if it starts afresh."""
+    path = osp.join(pretrain_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        return 0
+    with open(path) as f:
+        found = re.fullmatch(r'epoch_(\d+)\.pth',
+                             osp.basename(f.read().strip()))
+    return int(found.group(1)) if found else 0
+
+
 def epoch_losses(pretrain_dir):
     """Mean logged training loss of each epoch, ``{epoch: loss}``."""
     by_epoch = {}
@@ -450,7 +462,7 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
                 f'{result_path} was run with budget {result["budget"]}, not '
                 f'{asdict(budget)}; use another work dir for another budget')
         return result
-    start = time.time()
+    start, resumed = time.time(), 0
     prober = prober or Prober(budget, data_root, configs, cache_dir)
     os.makedirs(work_dir, exist_ok=True)
     result = dict(algorithm=algorithm, arm=arm, seed=seed,
@@ -473,6 +485,7 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         pre_dir = osp.join(work_dir, 'pretrain')
         last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
         if not osp.isfile(last):
+            resumed = resumed_epoch(pre_dir)
             # the GPU recipes' learning rates are for their own total
             # batch (mmpretrain's auto_scale_lr): scaled to this one's
             run_script(osp.join(tools_dir(tools), 'train.py'), cfg_path,
@@ -500,8 +513,12 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
         'val_grade_mae', 'C', 'majority_accuracy', 'label_fractions',
         'findings') if k in probe})
-    # this call's wall time (a resumed cell: the call that finished it)
+    # this call's wall time; a pre-training resumed from a checkpoint adds
+    # the epochs before it at the cell's mean logged seconds per epoch
     result['wall_seconds'] = time.time() - start
+    if resumed:
+        result['resumed_from_epoch'] = resumed
+        result['wall_seconds'] += resumed * result['seconds_per_epoch']
     atomic_write_text(result_path, json.dumps(result, indent=2))
     return result
 
