@@ -340,7 +340,34 @@ def test_accuracy_plot_names_every_arm(monkeypatch, tmp_path):
                           cell('mocov3', 'gca-crop-only')])
     labels = []
     monkeypatch.setattr(
-        benchmark_report, '_finish', lambda fig, axes, title, path:
+        benchmark_report, '_finish', lambda fig, axes, title, path, **kw:
         labels.append(axes[0].get_legend_handles_labels()[1]))
     benchmark_report.plot_accuracy(str(tmp_path / 'a.png'), summary)
     assert labels == [['stock', 'GCA crop only']]
+
+
+def test_accuracy_plot_legend_covers_no_bar(monkeypatch, tmp_path):
+    """With every arm of every algorithm the legend sits clear of both
+    panels, so it hides no bar."""
+    from gca_mm.experiments import benchmark_report
+    from gca_mm.experiments.benchmark import ARMS
+    summary = dict(cells=[
+        dict(algorithm=algo, arm=arm, runs=[dict(accuracy=50.0,
+                                                 macro_f1=50.0)],
+             accuracy_mean=50.0, accuracy_std=0.0, macro_f1_mean=50.0,
+             macro_f1_std=0.0)
+        for algo in ('simclr', 'mocov3', 'byol') for arm in ARMS])
+    boxes = []
+
+    def save(fig, path):
+        fig.canvas.draw()
+        legend, = fig.legends + [ax.get_legend() for ax in fig.axes
+                                 if ax.get_legend() is not None]
+        boxes.append((legend.get_window_extent(),
+                      [ax.get_window_extent() for ax in fig.axes]))
+
+    monkeypatch.setattr(benchmark_report, '_save', save)
+    benchmark_report.plot_accuracy(str(tmp_path / 'a.png'), summary)
+    (legend, panels), = boxes
+    assert legend.width > 0
+    assert not any(legend.overlaps(panel) for panel in panels)

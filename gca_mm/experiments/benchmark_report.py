@@ -649,7 +649,7 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
         ax.set_xticklabels([_name(a) for a in algos])
         ax.set_ylabel(label)
         ax.spines[['top', 'right']].set_visible(False)
-    _finish(fig, axes, title, path)
+    _finish(fig, axes, title, path, legend_below=True)
 
 
 def plot_curves(path, summary, title='Learning curves', floor=None):
@@ -693,12 +693,23 @@ def _floor_line(ax, floor, key):
                    label=f"always KL{floor['grade']}")
 
 
-def _finish(fig, axes, title, path):
-    """Legend, title and an atomic save of a two-panel report figure."""
+def _finish(fig, axes, title, path, legend_below=False):
+    """Legend, title and an atomic save of a two-panel report figure. With
+    ``legend_below`` the first panel's legend goes in rows under both
+    panels, clear of the bars (many arms), else inside the first panel."""
     import matplotlib.pyplot as plt
-    axes[0].legend(frameon=False, fontsize=7)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    if legend_below:
+        handles, labels = axes[0].get_legend_handles_labels()
+        ncol = 6
+        rows = -(-len(labels) // ncol)
+        fig.set_figheight(fig.get_figheight() + 0.2 * rows)
+        fig.tight_layout(rect=(0, 0.2 * rows / fig.get_figheight(), 1, 1))
+        fig.legend(handles, labels, loc='lower center', ncol=ncol,
+                   frameon=False, fontsize=7)
+    else:
+        axes[0].legend(frameon=False, fontsize=7)
+        fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
 
