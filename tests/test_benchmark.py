@@ -207,25 +207,6 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
     assert not leftovers
 
 
-def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
-    """Both runs of a resumed pre-training count: losses by epoch and the
-    seconds per epoch (first epoch left out) from the logged iterations."""
-    from gca_mm.experiments.benchmark import epoch_losses, epoch_seconds
-    runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
-            '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
-    for name, rows in runs.items():
-        (tmp_path / name / 'vis_data').mkdir(parents=True)
-        (tmp_path / name / 'vis_data' / 'scalars.json').write_text(''.join(
-            json.dumps(dict(epoch=e, loss=loss, time=t)) + '\n'
-            for e, loss, t in rows))
-        (tmp_path / name / f'{name}.log').write_text(
-            'Epoch(train)  [1][ 4/4]  lr: 1e-3\n')
-    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
-    assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
-    (tmp_path / 'empty_start').mkdir()  # a start that died before logging
-    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
-
-
 def _log_run(pretrain_dir, name, rows, iters=4):
     """An mmengine run folder: ``vis_data/scalars.json`` of ``(epoch, loss,
     time)`` rows and a text log giving the iterations per epoch."""
@@ -236,6 +217,20 @@ def _log_run(pretrain_dir, name, rows, iters=4):
                         for e, loss, t in rows))
     with open(osp.join(run, f'{name}.log'), 'w') as f:
         f.write(f'Epoch(train)  [1][ {iters}/{iters}]  lr: 1e-3\n')
+
+
+def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
+    """Both runs of a resumed pre-training count: losses by epoch and the
+    seconds per epoch (first epoch left out) from the logged iterations."""
+    from gca_mm.experiments.benchmark import epoch_losses, epoch_seconds
+    runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
+            '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
+    for name, rows in runs.items():
+        _log_run(str(tmp_path), name, rows)
+    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
+    assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
+    (tmp_path / 'empty_start').mkdir()  # a start that died before logging
+    assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
 
 
 def test_resumed_cell_counts_the_epochs_before_its_resume(monkeypatch,

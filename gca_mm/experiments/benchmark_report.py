@@ -702,9 +702,9 @@ def _finish(fig, axes, title, path, legend_below=False):
     if legend_below:
         handles, labels = axes[0].get_legend_handles_labels()
         ncol = 6
-        rows = -(-len(labels) // ncol)
-        fig.set_figheight(fig.get_figheight() + 0.2 * rows)
-        fig.tight_layout(rect=(0, 0.2 * rows / fig.get_figheight(), 1, 1))
+        below = 0.2 * -(-len(labels) // ncol)  # inches: 0.2 a row
+        fig.set_figheight(fig.get_figheight() + below)
+        fig.tight_layout(rect=(0, below / fig.get_figheight(), 1, 1))
         fig.legend(handles, labels, loc='lower center', ncol=ncol,
                    frameon=False, fontsize=7)
     else:
