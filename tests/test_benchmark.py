@@ -277,6 +277,74 @@ def test_resumed_cell_counts_the_epochs_before_its_resume(monkeypatch,
     assert fresh['wall_seconds'] < 60
 
 
+def test_cell_adopts_a_finished_pretraining_with_the_same_config(
+        monkeypatch, tmp_path):
+    """A cell whose pretrain_config.py is byte-identical to a finished
+    pre-training elsewhere (a search's candidate) copies it in and trains
+    nothing; a config differing in any byte (another seed), or an
+    unfinished source, trains afresh."""
+    import shutil
+
+    import gca_mm.experiments.benchmark as bench
+    from gca_mm.experiments.pretraining_reuse import \
+        find_identical_pretraining
+    budget = bench.Budget(epochs=4, img_size=32, batch_size=8, amp=False)
+    trained = []
+
+    def train(script, cfg, *args, **kwargs):
+        work = args[args.index('--work-dir') + 1]
+        trained.append(work)
+        _log_run(work, '20260101_000000',
+                 [(e, 1.0, 10.0) for e in range(1, 5)])
+        open(osp.join(work, 'epoch_4.pth'), 'w').close()
+        with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(osp.abspath(work), 'epoch_4.pth'))
+
+    monkeypatch.setattr(bench, 'run_script', train)
+    probe = dict(accuracy=50.0, macro_f1=40.0, grade_mae=0.8,
+                 val_accuracy=50.0, val_macro_f1=40.0, val_grade_mae=0.8)
+
+    def cell(root, seed, **kwargs):
+        return bench.run_cell('simclr', 'stock', seed, budget, 'data/x',
+                              str(root), prober=lambda ckpt, s: probe,
+                              configs=CONFIGS, **kwargs)
+
+    search, bench_root = tmp_path / 'search' / 'cand', tmp_path / 'bench'
+    cell(search, 0)
+    source = bench.cell_dir(str(search), 'simclr', 'stock', 0)
+    assert trained == [osp.join(source, 'pretrain')]
+
+    # another name, the same text: found (a stock-like candidate)
+    renamed = tmp_path / 'other' / 'simclr_stock-tuned_seed0'
+    shutil.copytree(source, renamed)
+    target = bench.cell_dir(str(bench_root), 'simclr', 'stock', 0)
+    os.makedirs(target)
+    shutil.copy(osp.join(source, 'pretrain_config.py'), target)
+    assert find_identical_pretraining([str(tmp_path / 'other')], target,
+                                      4) == str(renamed)
+    assert find_identical_pretraining([str(tmp_path / 'other')], target,
+                                      5) is None  # not finished at 5
+
+    adopted = cell(bench_root, 0, adopt_roots=[str(tmp_path / 'search')])
+    assert len(trained) == 1  # nothing trained again
+    assert adopted['adopted_from'] == source
+    pre = osp.join(target, 'pretrain')
+    assert osp.isfile(osp.join(pre, 'epoch_4.pth'))
+    assert osp.isfile(osp.join(pre, '20260101_000000', 'vis_data',
+                               'scalars.json'))
+    assert adopted['seconds_per_epoch'] == pytest.approx(40.0)
+    assert bench.resumed_epoch(pre) == 4
+    with open(osp.join(pre, 'last_checkpoint')) as f:
+        assert osp.dirname(f.read()) == osp.abspath(pre)
+    assert not osp.exists(pre + '.adopting')
+
+    # seed 1's config differs (its seed): trained, nothing adopted
+    other = cell(bench_root, 1, adopt_roots=[str(tmp_path / 'search')])
+    assert trained[-1] == osp.join(
+        bench.cell_dir(str(bench_root), 'simclr', 'stock', 1), 'pretrain')
+    assert 'adopted_from' not in other
+
+
 def test_finetune_is_added_to_finished_cells(tiny_knee_root, tmp_path):
     work, out = str(tmp_path / 'work'), str(tmp_path / 'bench')
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',

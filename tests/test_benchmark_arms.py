@@ -320,6 +320,11 @@ def test_presets_name_existing_arms():
         if seed == 0:
             arms.setdefault(algo, []).append(arm)
     assert sorted(arms['byol']) == sorted(ARMS)  # every arm, the ablation
+    # BYOL's leave-one-out cells run after its seven arms and its
+    # one-operator ablation, at every seed
+    byol = [arm for a, arm, _ in cells if a == 'byol']
+    loo = [i for i, arm in enumerate(byol) if arm.startswith('gca-no-')]
+    assert loo == list(range(len(byol) - 6, len(byol)))
     assert sorted(arms['mocov3']) == sorted(ARMS)  # the one that learns
     assert arms['simclr'] == ['stock', 'gca', 'stock-matched', 'gca-oracle',
                               'gca-centre', 'gca-mean', 'stock-tuned']

@@ -123,6 +123,14 @@ def parse_args(argv=None):
                         help="gca_mm's configs (default: those beside this "
                         'tool)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
+    parser.add_argument('--adopt-pretraining', nargs='*',
+                        default=['work_dirs/stock_search'], metavar='DIR',
+                        help='folders searched for a finished pre-training '
+                        'whose pretrain_config.py is a cell\'s, byte for '
+                        'byte (the stock-tuned search\'s chosen candidate '
+                        'is that arm\'s cell of the seed searched on); '
+                        'it is copied in instead of training again. '
+                        'Default: %(default)s; none: train every cell')
     parser.add_argument('--out', default='docs/benchmark',
                         help='prefix of the .md, .json and .png outputs')
     parser.add_argument('--import-results', default=None,
@@ -395,7 +403,7 @@ def main(argv=None):
         result = run_cell(algo, arm, seed, budget, args.data_root,
                           args.work_dir, HERE, args.gaze_map_root, prober,
                           args.cache_dir, args.config_dir, settings,
-                          provenance)
+                          provenance, args.adopt_pretraining)
         if ft and finetune:
             result = add_finetunes(result, ft, budget, args.data_root,
                                    args.work_dir, HERE, args.config_dir,

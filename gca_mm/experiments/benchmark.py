@@ -58,6 +58,8 @@ from ..gaze import load_findings
 from .config_dir import config_dir, tools_dir
 from .finding_probe import FINDING_TARGETS, binary_probe, finding_labels
 from .label_subsets import FRACTIONS, read_label_subset, write_label_subsets
+from .pretraining_reuse import (adopt_pretraining, adopted_from,
+                                find_identical_pretraining)
 from .stages import run_script
 
 ALGORITHMS = ('simclr', 'mocov3', 'byol')
@@ -440,13 +442,17 @@ def _read_json(path, default=None):
 
 def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
              gaze_map_root=None, prober=None, cache_dir=None, configs=None,
-             arm_settings=None, provenance=None):
+             arm_settings=None, provenance=None, adopt_roots=()):
     """Run (or finish) one cell; return its result dict. ``algorithm`` may
     also be one of :data:`REFERENCES` (``arm`` is then ignored).
     ``arm_settings`` (JSON-able) are kept in the result; its
     ``crop_ratio_range`` goes to :func:`write_pretrain_config`.
     ``provenance`` (:func:`~gca_mm.experiments.provenance.run_provenance`:
     data and map fingerprints, hardware) is kept in a new result.
+    A finished pre-training below ``adopt_roots`` whose config is the
+    cell's, byte for byte (a search's candidate,
+    :mod:`~gca_mm.experiments.pretraining_reuse`), is copied in instead of
+    training again; the result names it as ``adopted_from``.
 
     ``tools`` and ``configs`` are the folders of gca_mm's tools
     (``train.py`` pre-trains) and configs; None finds them
@@ -484,6 +490,10 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
                                              'crop_ratio_range'))
         pre_dir = osp.join(work_dir, 'pretrain')
         last = osp.join(pre_dir, f'epoch_{budget.epochs}.pth')
+        source = None if osp.isfile(last) else find_identical_pretraining(
+            adopt_roots, work_dir, budget.epochs)
+        if source:
+            adopt_pretraining(source, work_dir)
         if not osp.isfile(last):
             resumed = resumed_epoch(pre_dir)
             # the GPU recipes' learning rates are for their own total
@@ -513,6 +523,9 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
         'val_grade_mae', 'C', 'majority_accuracy', 'label_fractions',
         'findings') if k in probe})
+    if adopted_from(work_dir):
+        # its pre-training's time is the search's, counted there
+        result['adopted_from'] = adopted_from(work_dir)
     # this call's wall time; a pre-training resumed from a checkpoint adds
     # the epochs before it at the cell's mean logged seconds per epoch
     result['wall_seconds'] = time.time() - start

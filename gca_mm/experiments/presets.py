@@ -82,7 +82,10 @@ PRESETS = {
             {'mocov3': ABLATION},
             {'mocov3': ('gca-centre', 'gca-mean')},
             {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
-            {'byol': ARMS},
+            # BYOL's seven arms and the paper's one-operator ablation, then
+            # its leave-one-out ablation (the must-haves first)
+            {'byol': tuple(a for a in ARMS if a not in LEAVE_ONE_OUT)},
+            {'byol': LEAVE_ONE_OUT},
         ),
         seeds=(0, 1, 2),
         # fp32 on every CPU: one matrix whatever CPU a session gets (bf16
