@@ -241,6 +241,29 @@ def test_a_run_never_silently_drops_cells_of_another_budget(tmp_path,
         ('gpu', 200, 224, 256)
 
 
+def test_finetune_settings_per_label_fraction(tmp_path, capsys):
+    """--finetune-lr / -epochs / -size take one value for every fraction or
+    one per fraction; fractions sharing settings share one group."""
+    tool = _benchmark_tool()
+    (tmp_path / 'data').mkdir()
+    argv = ['--data-root', str(tmp_path / 'data'), '--arms', 'stock',
+            '--out', str(tmp_path / 'bench'), '--finetune',
+            '--finetune-fractions', '10', '100', '20']
+    one = tool.finetune_of(tool.parse_args(argv + ['--finetune-lr', '3e-3']))
+    assert [(s.lr, s.epochs, s.fractions) for s in one] == \
+        [(3e-3, 30, (10.0, 100.0, 20.0))]
+    each = tool.finetune_of(tool.parse_args(
+        argv + ['--finetune-lr', '3e-3', '1e-2', '3e-3',
+                '--finetune-epochs', '30', '15', '30']))
+    assert [(s.lr, s.epochs, s.img_size, s.fractions) for s in each] == \
+        [(3e-3, 30, 64, (10.0, 20.0)), (1e-2, 15, 64, (100.0, ))]
+    assert tool.finetune_of(tool.parse_args(argv[:-5])) is None
+    with pytest.raises(SystemExit):
+        tool.parse_args(argv + ['--finetune-epochs', '30', '15'])
+    assert '--finetune-epochs takes one value or one per ' \
+        '--finetune-fractions (3), got 2' in capsys.readouterr().err
+
+
 def test_crop_area_table_reports_both_areas():
     matched = dict(stock_area=0.5449, gca_area=0.7681,
                    crop_ratio_range=[0.639, 1.0], matched_area=0.7687,

@@ -112,11 +112,16 @@ def parse_args(argv=None):
                         'fine-tunes on a rerun')
     parser.add_argument('--finetune-fractions', nargs='+', type=float,
                         default=list(FT_DEFAULT.fractions))
-    parser.add_argument('--finetune-lr', type=float, default=FT_DEFAULT.lr)
-    parser.add_argument('--finetune-epochs', type=int,
-                        default=FT_DEFAULT.epochs)
-    parser.add_argument('--finetune-size', type=int,
-                        default=FT_DEFAULT.img_size)
+    each = ('; one value for every fraction, or one per '
+            '--finetune-fractions, in its order')
+    parser.add_argument('--finetune-lr', nargs='+', type=float,
+                        default=[FT_DEFAULT.lr], help='head learning rate' +
+                        each)
+    parser.add_argument('--finetune-epochs', nargs='+', type=int,
+                        default=[FT_DEFAULT.epochs], help='epochs' + each)
+    parser.add_argument('--finetune-size', nargs='+', type=int,
+                        default=[FT_DEFAULT.img_size],
+                        help='image side' + each)
     parser.add_argument('--cache-dir', default='work_dirs/decoded_cache',
                         help='decoded images shared by every cell')
     parser.add_argument('--config-dir', default=CONFIGS,
@@ -194,6 +199,13 @@ def parse_args(argv=None):
         parser.error(f'--data-root {args.data_root} does not exist; make '
                      'it with --prepare or tools/make_demo_data.py (see '
                      '--help)')
+    for name in ('lr', 'epochs', 'size'):
+        values = getattr(args, 'finetune_' + name)
+        if len(values) not in (1, len(args.finetune_fractions)):
+            parser.error(f'--finetune-{name} takes one value or one per '
+                         f'--finetune-fractions '
+                         f'({len(args.finetune_fractions)}), got '
+                         f'{len(values)}')
     if args.import_results is None and not args.no_import and \
             osp.isfile(args.out + '.json'):
         args.import_results = args.out + '.json'
@@ -219,12 +231,19 @@ def budget_of(args):
 
 
 def finetune_of(args):
-    """The fine-tune settings of this run, or None without --finetune."""
+    """The fine-tune settings of this run: one :class:`FinetuneSettings`
+    per distinct (lr, epochs, size), with the label fractions that use it,
+    in the order of --finetune-fractions; None without --finetune."""
     if not args.finetune:
         return None
-    return FinetuneSettings(args.finetune_lr, args.finetune_epochs,
-                            args.finetune_size,
-                            tuple(args.finetune_fractions))
+    fractions = args.finetune_fractions
+    groups = {}
+    for i, pct in enumerate(fractions):
+        key = tuple(values[i if len(values) > 1 else 0] for values in (
+            args.finetune_lr, args.finetune_epochs, args.finetune_size))
+        groups.setdefault(key, []).append(pct)
+    return tuple(FinetuneSettings(lr, epochs, size, tuple(pcts))
+                 for (lr, epochs, size), pcts in groups.items())
 
 
 def _command(argv):
@@ -261,7 +280,7 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
                     budget=asdict(budget), data_root=args.data_root,
                     gaze_map_root=args.gaze_map_root, seeds=args.seeds,
                     preset=args.preset,
-                    finetune=asdict(ft) if ft else None,
+                    finetune=[asdict(f) for f in ft] if ft else None,
                     probe='logistic regression on frozen features of '
                     'un-augmented images, standardised, C chosen on val '
                     f'macro-F1 from {C_GRID}',
@@ -404,8 +423,8 @@ def main(argv=None):
                           args.work_dir, HERE, args.gaze_map_root, prober,
                           args.cache_dir, args.config_dir, settings,
                           provenance, args.adopt_pretraining)
-        if ft and finetune:
-            result = add_finetunes(result, ft, budget, args.data_root,
+        for each in (ft or ()) if finetune else ():
+            result = add_finetunes(result, each, budget, args.data_root,
                                    args.work_dir, HERE, args.config_dir,
                                    args.cache_dir)
         return result
@@ -418,7 +437,8 @@ def main(argv=None):
                                       budget):
             return True
         with open(path) as f:
-            return not missing_finetunes(json.load(f), ft)
+            result = json.load(f)
+        return not any(missing_finetunes(result, s) for s in ft)
 
     def result_path(algo, arm, seed):
         return osp.join(cell_dir(args.work_dir, algo, arm, seed),
@@ -427,7 +447,8 @@ def main(argv=None):
     def make_stage(algo, arm, seed):
         pretrain = 0 if algo in REFERENCES else \
             args.est_seconds_per_epoch * budget.epochs
-        finetunes = 0 if ft is None else 120 * len(ft.fractions)
+        finetunes = 0 if ft is None else 120 * sum(len(s.fractions)
+                                                   for s in ft)
         return Stage(f'{algo} {arm} seed {seed}',
                      lambda: cell(algo, arm, seed),
                      lambda: cell_done(algo, arm, seed),
