@@ -337,6 +337,7 @@ def test_cell_adopts_a_finished_pretraining_with_the_same_config(
     with open(osp.join(pre, 'last_checkpoint')) as f:
         assert osp.dirname(f.read()) == osp.abspath(pre)
     assert not osp.exists(pre + '.adopting')
+    assert osp.isfile(osp.join(pre, 'adopted_from.json'))
 
     # seed 1's config differs (its seed): trained, nothing adopted
     other = cell(bench_root, 1, adopt_roots=[str(tmp_path / 'search')])

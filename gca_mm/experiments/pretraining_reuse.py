@@ -17,7 +17,7 @@ import shutil
 
 from ..utils import atomic_write_text
 
-#: written into a cell that adopted another run's pre-training
+#: written into the ``pretrain/`` folder a cell adopted
 ADOPTED = 'adopted_from.json'
 
 
@@ -52,8 +52,9 @@ def adopt_pretraining(source, work_dir):
     """Copy ``source``'s ``pretrain/`` folder (checkpoints and mmengine's
     logs) and ``pretrain.log`` into the cell ``work_dir``, replacing any
     unfinished pre-training there, and record the source in
-    ``adopted_from.json``. The folder is copied beside its place and then
-    renamed, so an interrupted copy leaves no half folder behind."""
+    ``pretrain/adopted_from.json``. The folder, that record included, is
+    copied beside its place and then renamed, so an interrupted copy
+    leaves neither a half folder nor a record without its folder."""
     pre_dir = osp.join(work_dir, 'pretrain')
     tmp = pre_dir + '.adopting'
     shutil.rmtree(tmp, ignore_errors=True)
@@ -64,20 +65,20 @@ def adopt_pretraining(source, work_dir):
         with open(last) as f:
             atomic_write_text(last, osp.join(
                 osp.abspath(pre_dir), osp.basename(f.read().strip())))
-    shutil.rmtree(pre_dir, ignore_errors=True)
-    os.replace(tmp, pre_dir)
+    atomic_write_text(osp.join(tmp, ADOPTED),
+                      json.dumps(dict(source=source), indent=2))
     log = osp.join(source, 'pretrain.log')
     if osp.isfile(log):
         atomic_write_text(osp.join(work_dir, 'pretrain.log'),
                           _read(log).decode('utf-8', 'replace'))
-    atomic_write_text(osp.join(work_dir, ADOPTED),
-                      json.dumps(dict(source=source), indent=2))
+    shutil.rmtree(pre_dir, ignore_errors=True)
+    os.replace(tmp, pre_dir)
 
 
 def adopted_from(work_dir):
     """The folder whose pre-training the cell ``work_dir`` adopted, or
     ``None``."""
-    path = osp.join(work_dir, ADOPTED)
+    path = osp.join(work_dir, 'pretrain', ADOPTED)
     if not osp.isfile(path):
         return None
     with open(path) as f:
