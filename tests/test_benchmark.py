@@ -145,6 +145,13 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
     proc.wait()
     assert osp.isfile(first) and not osp.isfile(osp.join(second,
                                                          'result.json'))
+    # a record timed by an older estimate (or a pause): the report times
+    # the cell from its training logs, which are here
+    with open(first) as f:
+        record = json.load(f)
+    record['seconds_per_epoch'] = 999.0
+    with open(first, 'w') as f:
+        json.dump(record, f)
     done_at = osp.getmtime(first)
 
     partial = subprocess.run(cmd + ['--report-only'], cwd=REPO, env=env,
@@ -152,8 +159,14 @@ def test_killed_benchmark_finishes_on_rerun(tiny_knee_root, tmp_path):
                              stderr=subprocess.STDOUT, text=True)
     assert partial.returncode == 0, partial.stdout[-3000:]
     with open(out + '.json') as f:
-        assert {(c['algorithm'], c['arm']) for c in json.load(f)['cells']} \
-            == {('mocov3', 'stock'), ('random', 'reference')}
+        cells = json.load(f)['cells']
+    assert {(c['algorithm'], c['arm']) for c in cells} \
+        == {('mocov3', 'stock'), ('random', 'reference')}
+    from gca_mm.experiments.benchmark import epoch_seconds
+    logged = epoch_seconds(osp.join(work, 'mocov3_stock_seed0', 'pretrain'))
+    assert 0 < logged < 999
+    assert next(c for c in cells if c['arm'] == 'stock')['runs'][0][
+        'seconds_per_epoch'] == pytest.approx(logged)
     assert not osp.isfile(osp.join(second, 'result.json'))  # ran nothing
 
     rerun = subprocess.run(cmd, cwd=REPO, env=env, timeout=300,
@@ -221,16 +234,22 @@ def _log_run(pretrain_dir, name, rows, iters=4):
 
 def test_epoch_losses_and_seconds_from_resumed_logs(tmp_path):
     """Both runs of a resumed pre-training count: losses by epoch and the
-    seconds per epoch (first epoch left out) from the logged iterations."""
+    seconds per epoch (first epoch left out) from the logged iterations,
+    by their median: a paused iteration does not move it."""
     from gca_mm.experiments.benchmark import epoch_losses, epoch_seconds
     runs = {'20260101_000000': [(1, 4.0, 2.0), (1, 3.0, 2.0), (2, 2.5, 1.0)],
             '20260101_010000': [(2, 1.5, 1.0), (3, 1.0, 3.0)]}
     for name, rows in runs.items():
         _log_run(str(tmp_path), name, rows)
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
-    assert epoch_seconds(str(tmp_path)) == pytest.approx(5 / 3 * 4)
+    # epochs 2-3 logged 1, 1 and 3 s: the median, 1 s, x 4 iterations
+    assert epoch_seconds(str(tmp_path)) == pytest.approx(4.0)
     (tmp_path / 'empty_start').mkdir()  # a start that died before logging
     assert epoch_losses(str(tmp_path)) == {1: 3.5, 2: 2.0, 3: 1.0}
+    # a third run with one iteration paused for 20 minutes
+    _log_run(str(tmp_path), '20260101_020000',
+             [(4, 1.0, 1.0), (4, 1.0, 1200.0), (5, 1.0, 1.0)])
+    assert epoch_seconds(str(tmp_path)) == pytest.approx(4.0)
 
 
 def test_resumed_cell_counts_the_epochs_before_its_resume(monkeypatch,

@@ -35,7 +35,7 @@ from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, CONTROL_MAPS,
                                           add_finetunes, budget_record,
                                           can_finetune,
                                           cell_dir, cell_wall_seconds,
-                                          control_map_root,
+                                          control_map_root, epoch_seconds,
                                           missing_finetunes, pretrain_config,
                                           run_cell)
 from gca_mm.experiments.benchmark_report import (
@@ -269,6 +269,12 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
             r['provenance'] = finished_provenance(
                 provenance, osp.join(work_dir, 'result.json'))
         r.setdefault('wall_seconds', _cell_seconds(work_dir, r))
+        # seconds per epoch from the training logs where they are here, so
+        # every such cell is timed by today's estimate (the median
+        # iteration: a pause or a job beside it does not count)
+        logged = epoch_seconds(osp.join(work_dir, 'pretrain'))
+        if r['algorithm'] not in REFERENCES and not math.isnan(logged):
+            r['seconds_per_epoch'] = logged
     summary = summarize(results)
     cells_seconds = sum(s for s in (r['wall_seconds'] for r in results)
                         if s is not None and not math.isnan(s))

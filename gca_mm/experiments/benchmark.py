@@ -276,14 +276,17 @@ def logged_train_records(pretrain_dir):
 
 
 def epoch_seconds(pretrain_dir):
-    """Seconds per training epoch, from the logged iteration times; the
-    first epoch (data loader start-up) is left out when there are more."""
+    """Seconds per training epoch: the median logged iteration time times
+    the iterations per epoch. The first epoch (data loader start-up) is
+    left out when there are more. The median, not the mean, so that a run
+    paused for a while (``kill -STOP``) or sharing the cores with another
+    job for part of its epochs is timed by its undisturbed iterations."""
     records, iters_per_epoch = logged_train_records(pretrain_dir)
     if not records or iters_per_epoch is None:
         return math.nan
     times = [r['time'] for r in records if r.get('epoch', 1) > 1] or \
         [r['time'] for r in records]
-    return sum(times) / len(times) * iters_per_epoch
+    return float(np.median(times)) * iters_per_epoch
 
 
 def resumed_epoch(pretrain_dir):
