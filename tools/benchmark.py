@@ -236,9 +236,8 @@ def finetune_of(args):
     in the order of --finetune-fractions; None without --finetune."""
     if not args.finetune:
         return None
-    fractions = args.finetune_fractions
     groups = {}
-    for i, pct in enumerate(fractions):
+    for i, pct in enumerate(args.finetune_fractions):
         key = tuple(values[i if len(values) > 1 else 0] for values in (
             args.finetune_lr, args.finetune_epochs, args.finetune_size))
         groups.setdefault(key, []).append(pct)

@@ -526,9 +526,10 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
         'accuracy', 'macro_f1', 'grade_mae', 'val_accuracy', 'val_macro_f1',
         'val_grade_mae', 'C', 'majority_accuracy', 'label_fractions',
         'findings') if k in probe})
-    if adopted_from(work_dir):
+    source = adopted_from(work_dir)
+    if source:
         # its pre-training's time is the search's, counted there
-        result['adopted_from'] = adopted_from(work_dir)
+        result['adopted_from'] = source
     # this call's wall time; a pre-training resumed from a checkpoint adds
     # the epochs before it at the cell's mean logged seconds per epoch
     result['wall_seconds'] = time.time() - start
