@@ -13,6 +13,8 @@ from gca_mm.experiments.benchmark_report import (crop_area_table,
 from gca_mm.experiments.presets import preset_cells
 from gca_mm.experiments.provenance import (finished_provenance,
                                            import_cells, importable,
+                                           mixed_cells, portable_numpy_env,
+                                           rendering_provenance,
                                            tree_fingerprint,
                                            uses_predicted_maps)
 
@@ -150,6 +152,60 @@ def test_importable_names_what_differs():
                       dict(HERE, gaze_maps=None)) is None
 
 
+def test_a_report_re_renders_where_the_maps_come_out_otherwise(tmp_path):
+    # the report was measured on maps 'm'; this machine's saliency model
+    # made maps 'n' (float rounding differs by CPU): re-rendering compares
+    # the report's cells with the report's own fingerprints
+    runs = [_run('mocov3', 'gca', 0, 45.0), _run('mocov3', 'stock', 0, 46.0)]
+    report = tmp_path / 'report.json'
+    report.write_text(json.dumps(dict(
+        summarize(runs), settings=dict(provenance=dict(HERE, commit='a')))))
+    here = dict(HERE, gaze_maps='n' * 16)
+    rendering = rendering_provenance(str(report))
+    assert (rendering['data'], rendering['gaze_maps']) == \
+        (HERE['data'], HERE['gaze_maps'])
+    assert rendering['measured'] == time.strftime('%Y-%m-%d')
+
+    def result_path(algo, arm, seed):
+        return str(tmp_path / 'work' / f'{algo}_{arm}_{seed}' /
+                   'result.json')
+
+    cells = [('mocov3', 'gca', 0), ('mocov3', 'stock', 0)]
+    assert import_cells(str(report), cells, result_path, BUDGET,
+                        here)[0] == [('mocov3', 'stock', 0)]
+    imported, refused = import_cells(str(report), cells, result_path,
+                                     BUDGET, rendering)
+    assert imported == [('mocov3', 'gca', 0)] and not refused
+    # a cell made here on the other maps cannot join them; one that reads
+    # no maps can
+    made_here = [_run('mocov3', 'gca', 1, 44.0, here),
+                 _run('mocov3', 'gca-centre', 1, 44.0, here),
+                 _run('mocov3', 'stock', 1, 44.0, dict(here, data='e' * 16))]
+    mixed = mixed_cells(runs + made_here, rendering)
+    assert set(mixed) == {('mocov3', 'gca', 1), ('mocov3', 'stock', 1)}
+    assert 'gaze_maps fingerprint ' + 'n' * 16 in mixed[('mocov3', 'gca', 1)]
+    assert 'data fingerprint' in mixed[('mocov3', 'stock', 1)]
+    # a report without provenance gives none
+    report.write_text(json.dumps(summarize(runs)))
+    assert rendering_provenance(str(report)) is None
+
+
+def test_data_is_made_with_numpy_kernels_every_x86_cpu_has():
+    import subprocess
+    import sys
+    env = portable_numpy_env()
+    assert all(f.startswith('AVX512') for f in
+               env.get('NPY_DISABLE_CPU_FEATURES', '').split())
+    out = subprocess.run(
+        [sys.executable, '-c', 'import numpy.core._multiarray_umath as m; '
+         'print(" ".join(f for f in m.__cpu_dispatch__ '
+         'if m.__cpu_features__[f]))'],
+        env=dict(os.environ, **env), capture_output=True, text=True,
+        check=True).stdout
+    # the kernels numpy dispatches to: none of its AVX-512 ones
+    assert 'SSE42' in out.split() and 'AVX512' not in out
+
+
 def test_headline_pairs_each_arm_with_stock_by_seed():
     runs = [_run('mocov3', 'stock', s, 46.0 + s) for s in range(3)]
     runs += [_run('mocov3', 'gca', s, 45.0 + 2 * s) for s in range(3)]
@@ -177,6 +233,14 @@ def test_provenance_lines_say_where_cells_ran():
     assert 'carried over' in lines[1]
     assert 'more than one machine' in lines[2]
     assert len(provenance_lines(runs[:1])) == 1
+    # an arm that reads no predicted maps is not set apart by them
+    assert 'predicted maps not read' in lines[0]
+    one_machine = provenance_lines([
+        _run('mocov3', 'stock', 0, 46.0),
+        _run('mocov3', 'gca', 0, 45.0),
+        _run('mocov3', 'gca-centre', 1, 45.0, dict(HERE, gaze_maps='n' * 16))])
+    assert len(one_machine) == 2 and 'predicted maps `' + 'm' * 16 in \
+        one_machine[1] and '2 cells' in one_machine[0]
 
 
 def test_cpu_preset_runs_whole_groups_first():

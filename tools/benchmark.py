@@ -49,7 +49,10 @@ from gca_mm.experiments.finetune import FinetuneSettings
 from gca_mm.experiments.presets import PRESETS, preset_cells
 from gca_mm.experiments.saliency_stages import SaliencyStages
 from gca_mm.experiments.provenance import (finished_provenance,
-                                           import_cells, run_provenance,
+                                           import_cells, mixed_cells,
+                                           portable_numpy_env,
+                                           rendering_provenance,
+                                           run_provenance,
                                            uses_predicted_maps)
 from gca_mm.utils import atomic_write_text, precision_name
 
@@ -156,7 +159,9 @@ def parse_args(argv=None):
                         '<work-dir>/prepare)')
     parser.add_argument('--report-only', action='store_true',
                         help='write the report from the cells finished so '
-                        'far, run nothing')
+                        'far, run nothing; the cells of --import-results are '
+                        'compared with its own data and map fingerprints, '
+                        'not with this machine\'s')
     parser.add_argument('--est-seconds-per-epoch', type=float, default=6,
                         help='for the ETA only')
     args = parser.parse_args(argv)
@@ -375,6 +380,7 @@ def prepare(args):
                    '--num-images', args.data['num_images'],
                    '--split-fractions', *args.data['split_fractions'],
                    '--seed', args.data['seed'],
+                   env=portable_numpy_env(),
                    log_file=osp.join(args.work_dir, 'prepare', 'logs',
                                      'make_demo_data.log'))
 
@@ -400,8 +406,12 @@ def main(argv=None):
     budget = budget_of(args)
     ft = finetune_of(args)
     prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
-    provenance = run_provenance(
-        args.data_root, args.gaze_map_root if osp.isdir(
+    # re-rendering a report compares its cells with its own fingerprints,
+    # not with this machine's data and maps (nothing is trained)
+    provenance = (args.report_only and args.import_results
+                  and rendering_provenance(args.import_results,
+                                           osp.dirname(HERE))) or \
+        run_provenance(args.data_root, args.gaze_map_root if osp.isdir(
             args.gaze_map_root) else None, osp.dirname(HERE))
 
     def arm_settings(algo, arm):
@@ -496,6 +506,17 @@ def main(argv=None):
                    title='benchmark')
     # collect every cell (including those finished by earlier calls)
     results = [cell(*c, finetune=False) for c in cells]
+    if args.report_only:
+        mixed = mixed_cells([r for r in results if r.get('provenance')],
+                            provenance)
+        if mixed:
+            raise SystemExit(
+                f'{len(mixed)} cells in {args.work_dir} were measured on '
+                'other data or predicted maps than the others '
+                f'({provenance["data"]}, maps {provenance["gaze_maps"]}); '
+                'one report cannot compare them:' + ''.join(
+                    f'\n  {" ".join(map(str, c))}: {why}'
+                    for c, why in mixed.items()))
     summary = write_report(args, argv, results, time.time() - start,
                            provenance, ft)
     print(headline_table(summary))

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..utils import atomic_open, atomic_write_text
 from .benchmark import ALGORITHM_NAMES, ARMS, REFERENCES
+from .provenance import uses_predicted_maps
 
 METRICS = (('accuracy', 'accuracy (%)'), ('macro_f1', 'macro-F1 (%)'),
            ('grade_mae', 'grade MAE'))
@@ -480,8 +481,9 @@ def provenance_lines(results):
     groups = {}
     for r in results:
         p = r.get('provenance') or {}
+        # the maps only where the arm reads them
         key = (p.get('hardware', 'unknown hardware'), p.get('data'),
-               p.get('gaze_maps'))
+               p.get('gaze_maps') if uses_predicted_maps(r['arm']) else '')
         groups.setdefault(key, []).append(r)
     lines = []
     for (hw, data, maps), runs in groups.items():
@@ -490,13 +492,17 @@ def provenance_lines(results):
         imported = sum(1 for r in runs if r.get('imported_from'))
         lines.append(
             f'- {len(runs)} cells on {hw}, measured {", ".join(dates)}; '
-            f'data fingerprint `{data}`, predicted maps `{maps}`'
+            f'data fingerprint `{data}`' + (
+                f', predicted maps `{maps}`' if maps != '' else
+                ', predicted maps not read')
             + (f' ({imported} carried over from an earlier run\'s report)'
                if imported else '') + '.')
-    if len(groups) > 1:
+    if len({hw for hw, _, _ in groups}) > 1 or len(
+            {maps for _, _, maps in groups if maps != ''}) > 1:
         lines.append('- The cells ran on more than one machine or set of '
-                     'maps: compare arms within one line above (bf16 '
-                     'rounding differs between CPUs).')
+                     'maps: each seed has the same initialisation and image '
+                     'order on every machine, only float rounding differs '
+                     '(more with bf16, which rounds differently by CPU).')
     return lines
 
 

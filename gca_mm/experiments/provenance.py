@@ -124,9 +124,15 @@ def importable(record, budget, provenance):
     if not record.get('budget') or \
             budget_record(record['budget']) != budget_record(budget):
         return f"budget {record.get('budget')} is not this run's {budget}"
-    theirs = record.get('provenance')
-    if not theirs:
+    if not record.get('provenance'):
         return 'the record has no provenance (made before fingerprints)'
+    return _measured_elsewhere(record, provenance)
+
+
+def _measured_elsewhere(record, provenance):
+    """Why ``record`` was measured on other data, or (for an arm that reads
+    them) other predicted maps, than ``provenance``'s; None if it was not."""
+    theirs = record.get('provenance') or {}
     needs = ['data'] + (['gaze_maps'] if uses_predicted_maps(record['arm'])
                         else [])
     for key in needs:
@@ -134,6 +140,57 @@ def importable(record, budget, provenance):
             return (f'{key} fingerprint {theirs.get(key)} is not this '
                     f"run's {provenance.get(key)}")
     return None
+
+
+def rendering_provenance(report, repo=None):
+    """Provenance of a run that only re-renders ``report`` (``--report-only``
+    with ``--import-results``): the report's data and map fingerprints,
+    what its cells were measured on, with this machine, commit and date.
+
+    Nothing is trained, so this machine's data and maps are not compared:
+    the predicted maps are not byte for byte the same on every CPU (the
+    saliency model's training rounds differently), and a report made on
+    one CPU must still re-render on another. None if the report records
+    no provenance."""
+    with open(report) as f:
+        theirs = json.load(f).get('settings', {}).get('provenance')
+    if not theirs or not theirs.get('data'):
+        return None
+    return dict(data=theirs['data'], gaze_maps=theirs.get('gaze_maps'),
+                hardware=hardware(), commit=git_commit(repo or '.'),
+                measured=time.strftime('%Y-%m-%d'))
+
+
+def mixed_cells(results, provenance):
+    """``{(algorithm, arm, seed): why}`` of the run records among
+    ``results`` that were measured on other data, or (arms that read them)
+    other predicted maps, than ``provenance``'s: cells that cannot be
+    compared with the others in one report."""
+    mixed = {}
+    for r in results:
+        why = _measured_elsewhere(r, provenance)
+        if why:
+            mixed[(r['algorithm'], r['arm'], r['seed'])] = why
+    return mixed
+
+
+def portable_numpy_env():
+    """Environment for a child process whose numpy output must not depend on
+    the CPU: ``NPY_DISABLE_CPU_FEATURES`` naming the AVX-512 features this
+    numpy dispatches to.
+
+    numpy's AVX-512 kernels of ``exp``, ``sin`` and ``cos`` round
+    differently from its AVX2 ones, so the benchmark data that
+    ``tools/make_demo_data.py`` made on an AVX-512 CPU differed, byte for
+    byte, from the data made on an AVX2 one (measured 2026-12-07: the
+    fingerprint ``bfb26d1f43cf49c4`` on an AMX Xeon, ``05116d6518132a2b``
+    on an AVX2 EPYC and on the Xeon with this environment)."""
+    try:
+        from numpy.core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # numpy >= 2 moved it
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    off = [f for f in __cpu_dispatch__ if f.startswith('AVX512')]
+    return {'NPY_DISABLE_CPU_FEATURES': ' '.join(off)} if off else {}
 
 
 def import_cells(report, cells, result_path, budget, provenance):
@@ -174,4 +231,5 @@ def import_cells(report, cells, result_path, budget, provenance):
 
 __all__ = ['DERIVED', 'tree_fingerprint', 'uses_predicted_maps', 'hardware',
            'git_commit', 'run_provenance', 'finished_provenance',
-           'importable', 'import_cells']
+           'importable', 'import_cells', 'rendering_provenance',
+           'mixed_cells', 'portable_numpy_env']
