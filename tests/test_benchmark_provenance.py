@@ -222,6 +222,12 @@ def test_headline_pairs_each_arm_with_stock_by_seed():
     assert 'No cell of this report has a fine-tune yet.' in table
     one = headline_table(summarize(runs[:1] + runs[3:4]))
     assert '-1.0 (1 seed)' in one
+    # a fine-tune on two of the three seeds is marked as such
+    for r in runs[1:3]:
+        r['finetune'] = {'100': dict(accuracy=70.0, macro_f1=69.0,
+                                     grade_mae=0.3)}
+    stock = headline_table(summarize(runs)).split('\n')[2]
+    assert '| 70.0 / 69.0 / 0.300 (2 of 3 seeds) |' in stock
 
 
 def test_provenance_lines_say_where_cells_ran():

@@ -416,7 +416,10 @@ def _headline_cell(runs, protocol, pct):
                      ('grade_mae', '{:.3f}')):
         mean, _ = _mean_std([x[key] for x in scores])
         parts.append(fmt.format(mean))
-    return ' / '.join(parts)
+    # a protocol run on fewer seeds than the row's says so
+    fewer = f' ({len(scores)} of {len(runs)} seeds)' \
+        if len(scores) < len(runs) else ''
+    return ' / '.join(parts) + fewer
 
 
 def _headline_delta(runs, stock_runs, protocol, pct):
