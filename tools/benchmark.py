@@ -408,11 +408,14 @@ def main(argv=None):
     prober = Prober(budget, args.data_root, args.config_dir, args.cache_dir)
     # re-rendering a report compares its cells with its own fingerprints,
     # not with this machine's data and maps (nothing is trained)
-    provenance = (args.report_only and args.import_results
-                  and rendering_provenance(args.import_results,
-                                           osp.dirname(HERE))) or \
-        run_provenance(args.data_root, args.gaze_map_root if osp.isdir(
-            args.gaze_map_root) else None, osp.dirname(HERE))
+    provenance = None
+    if args.report_only and args.import_results:
+        provenance = rendering_provenance(args.import_results,
+                                          osp.dirname(HERE))
+    if provenance is None:
+        provenance = run_provenance(
+            args.data_root, args.gaze_map_root if osp.isdir(
+                args.gaze_map_root) else None, osp.dirname(HERE))
 
     def arm_settings(algo, arm):
         if arm != 'stock-matched':
