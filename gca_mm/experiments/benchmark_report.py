@@ -505,7 +505,10 @@ def provenance_lines(results):
         lines.append('- The cells ran on more than one machine or set of '
                      'maps: each seed has the same initialisation and image '
                      'order on every machine, only float rounding differs '
-                     '(more with bf16, which rounds differently by CPU).')
+                     '(more with bf16, which rounds differently by CPU), '
+                     'but over a whole pre-training that rounding can move '
+                     'a cell as much as a change of seed '
+                     '(docs/benchmark_protocol.md, "Other CPUs").')
     return lines
 
 

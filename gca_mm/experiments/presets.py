@@ -32,7 +32,8 @@ everything.
 
   Every cell trains in fp32 (``budget``), so cells made on different
   CPUs share one budget: the same initialisation and image order for
-  each seed, only float rounding differs.
+  each seed, only float rounding differs (though over a whole
+  pre-training that can move a cell as much as a change of seed).
 
   SimCLR leads because it is the cheapest algorithm that learns at the CPU
   budget (4.8-5.4 s an epoch with bf16, about 10 s in fp32). MoCo v3
