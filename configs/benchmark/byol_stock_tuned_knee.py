@@ -15,16 +15,11 @@
 #   crop0.5_nocutout: 35.27 / 25.79 / 1.114
 #   crop0.5_cutout0.214: 33.27 / 17.30 / 1.238
 _base_ = ['../byol_knee.py']
+from gca_mm.utils.view_edits import edit_views  # noqa: E402
 
 tuned_crop_ratio_range = (0.35, 1.0)
 tuned_cutout = None
 
-train_pipeline = _base_.train_pipeline
-for _view in train_pipeline[1]['transforms']:
-    for _t in _view:
-        if _t['type'] == 'RandomResizedCrop':
-            _t['crop_ratio_range'] = tuned_crop_ratio_range
-    if tuned_cutout is not None:
-        _view.append(tuned_cutout)
-del _view, _t
+train_pipeline = edit_views(_base_.train_pipeline, tuned_crop_ratio_range,
+                            tuned_cutout)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

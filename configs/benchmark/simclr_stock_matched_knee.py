@@ -8,11 +8,10 @@
 #       configs/simclr_gca_knee.py --data-root data/demo
 # tools/benchmark.py measures it again on its own data and maps.
 _base_ = ['../simclr_knee.py']
+from gca_mm.utils.view_edits import set_crop_range  # noqa: E402
 
 matched_crop_ratio_range = (0.648, 1.0)
 
-train_pipeline = _base_.train_pipeline
-for _view in train_pipeline[1]['transforms']:
-    _view[0]['crop_ratio_range'] = matched_crop_ratio_range
-del _view
+train_pipeline = set_crop_range(_base_.train_pipeline,
+                                matched_crop_ratio_range)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

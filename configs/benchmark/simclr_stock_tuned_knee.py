@@ -14,16 +14,11 @@
 #   crop0.5_nocutout: 50.30 / 55.99 / 0.723
 #   crop0.5_cutout0.214: 40.68 / 41.99 / 0.900
 _base_ = ['../simclr_knee.py']
+from gca_mm.utils.view_edits import edit_views  # noqa: E402
 
 tuned_crop_ratio_range = (0.5, 1.0)
 tuned_cutout = None
 
-train_pipeline = _base_.train_pipeline
-for _view in train_pipeline[1]['transforms']:
-    for _t in _view:
-        if _t['type'] == 'RandomResizedCrop':
-            _t['crop_ratio_range'] = tuned_crop_ratio_range
-    if tuned_cutout is not None:
-        _view.append(tuned_cutout)
-del _view, _t
+train_pipeline = edit_views(_base_.train_pipeline, tuned_crop_ratio_range,
+                            tuned_cutout)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -54,6 +54,7 @@ from mmengine.config import Config
 from ..utils import (atomic_write_text, native_mixed_precision,
                      walk_pipeline)
 from ..utils.config_walk import transform_type
+from ..utils.view_edits import set_crop_range
 from ..gaze import load_findings
 from .config_dir import config_dir, tools_dir
 from .finding_probe import FINDING_TARGETS, binary_probe, finding_labels
@@ -151,14 +152,6 @@ def pretrain_config(algorithm, arm, configs=None, family='cpu'):
 def control_map_root(data_root, arm):
     """Where the maps of a control arm (:data:`CONTROL_MAPS`) lie."""
     return osp.join(data_root, 'control_maps', CONTROL_MAPS[arm])
-
-
-def set_crop_range(pipeline, crop_ratio_range):
-    """Set the area range of every ``RandomResizedCrop`` (nested views
-    too)."""
-    for _, t in walk_pipeline(pipeline, 'pipeline'):
-        if transform_type(t) == 'RandomResizedCrop':
-            t['crop_ratio_range'] = tuple(crop_ratio_range)
 
 
 def set_crop_size(pipeline, size):

@@ -99,18 +99,14 @@ def tuned_config_text(algorithm, candidate, search=None, command=None):
     cutout = candidate.cutout()
     lines += [
         f"_base_ = ['../{algorithm}_knee.py']",
+        'from gca_mm.utils.view_edits import edit_views  # noqa: E402',
         '',
         f'tuned_crop_ratio_range = {candidate.crop_ratio_range!r}',
         f'tuned_cutout = {cutout!r}',
         '',
-        'train_pipeline = _base_.train_pipeline',
-        "for _view in train_pipeline[1]['transforms']:",
-        '    for _t in _view:',
-        "        if _t['type'] == 'RandomResizedCrop':",
-        "            _t['crop_ratio_range'] = tuned_crop_ratio_range",
-        '    if tuned_cutout is not None:',
-        '        _view.append(tuned_cutout)',
-        'del _view, _t',
+        'train_pipeline = edit_views(_base_.train_pipeline, '
+        'tuned_crop_ratio_range,',
+        '                            tuned_cutout)',
         'train_dataloader = dict(dataset=dict(pipeline=train_pipeline))',
         '',
     ]
