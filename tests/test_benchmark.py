@@ -10,6 +10,7 @@ import time
 import pytest
 
 from gca_mm.experiments.benchmark_report import (differences_table,
+                                          finetune_margins_table,
                                           majority_baseline, majority_line,
                                           margins_table, results_table,
                                           summarize, t_interval)
@@ -98,6 +99,34 @@ def test_margins_decide_whether_a_backbone_learns():
     assert '| BYOL | stock | 3 | +12.00 [' in margins_table(summary)
     high_mae = [dict(r, grade_mae=0.9) for r in learned]
     assert not summarize(untrained + high_mae)['margins'][0]['learns']
+
+
+def _ft(acc):
+    return dict(accuracy=acc, macro_f1=acc - 1, grade_mae=1 - acc / 100)
+
+
+def test_finetune_is_compared_with_the_untrained_fine_tune_by_seed():
+    untrained = [dict(_result('random', 'reference', s, 39.0),
+                      finetune={'100': _ft(80.0 + s)}) for s in range(3)]
+    # seed 2 has no 100 % fine-tune, seed 0 a 10 % one the untrained lacks
+    stock = [dict(_result('byol', 'stock', s, 35.0),
+                  finetune={'100': _ft(76.0 + 2 * s)}) for s in range(2)]
+    stock[0]['finetune']['10'] = _ft(30.0)
+    stock.append(_result('byol', 'stock', 2, 35.0))
+    summary = summarize(untrained + stock)
+    m, = summary['finetune_margins']
+    assert (m['arm'], m['fraction'], m['seeds']) == ('stock', '100', [0, 1])
+    assert m['accuracy_per_seed'] == [-4.0, -3.0]
+    assert m['grade_mae_per_seed'] == pytest.approx([0.04, 0.03])
+    table = finetune_margins_table(summary)
+    # t(0.975, 1 dof) = 12.706, std 0.707, n 2: half-width 6.35
+    assert '| BYOL | stock | 100 % | 2 | -3.50 [-9.85, +2.85] |' in table
+    assert 'no measurable difference' in table
+    # measurable: the untrained backbone is named as the better one
+    stock[1]['finetune']['100'] = _ft(77.1)  # -4.0, -3.9: measurable
+    worse = finetune_margins_table(summarize(untrained + stock))
+    assert 'untrained backbone better on accuracy' in worse
+    assert finetune_margins_table(summarize(stock)) == ''
 
 
 def test_majority_floor_of_a_constant_answer(tmp_path):

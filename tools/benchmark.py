@@ -40,7 +40,8 @@ from gca_mm.experiments.benchmark import (ALGORITHMS, ARMS, CONTROL_MAPS,
                                           run_cell)
 from gca_mm.experiments.benchmark_report import (
     crop_area_table, curve_table, differences_table, findings_table,
-    fractions_table, headline_table, majority_baseline, majority_line,
+    finetune_margins_table, fractions_table, headline_table,
+    majority_baseline, majority_line,
     margins_table, plot_accuracy, plot_curves, plot_differences, plot_fractions,
     provenance_lines, results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
@@ -358,6 +359,12 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         f'![probe scores]({name}.png)', '',
         '## Pre-trained minus untrained backbone (paired by seed)', '',
         margins_table(summary), '',
+    ]
+    ft_margins = finetune_margins_table(summary)
+    if ft_margins:
+        md += ['## Fine-tune minus the untrained backbone\'s fine-tune '
+               '(paired by seed)', '', ft_margins, '']
+    md += [
         '## Label fractions (linear probe)', '', fractions_table(summary), '',
         f'![label fractions]({name}_fractions.png)', '',
         '## Finding-level probes (test ROC AUC)', '',

@@ -225,6 +225,7 @@ def summarize(results):
         margins.append(m)
 
     diffs = []
+    finetune_margins = _finetune_margins(cells, untrained, order)
     for algo in sorted({a for a, _ in cells}):
         for arm, baseline, question in COMPARISONS:
             ours = {r['seed']: r for r in cells.get((algo, arm), [])}
@@ -249,7 +250,39 @@ def summarize(results):
             d['label_fractions'] = _paired_fractions(ours, base, seeds)
             d['findings'] = _paired_findings(ours, base, seeds)
             diffs.append(d)
-    return dict(cells=records, margins=margins, differences=diffs)
+    return dict(cells=records, margins=margins, differences=diffs,
+                finetune_margins=finetune_margins)
+
+
+def _finetune_margins(cells, untrained, order):
+    """Per pre-trained algorithm, arm and label fraction: the fine-tune
+    minus the untrained backbone's fine-tune at the same fraction and seed
+    (per-seed differences, mean and 95 % t-interval of each metric), over
+    the seeds where both have that fine-tune."""
+    rows = []
+    for (algo, arm), runs in sorted(
+            cells.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
+        if arm == 'reference':
+            continue
+        fractions = sorted({pct for r in runs for pct in r.get('finetune')
+                            or {}}, key=float, reverse=True)
+        for pct in fractions:
+            ours = {r['seed']: _protocol_scores(r, 'ft', pct) for r in runs}
+            base = {s: _protocol_scores(r, 'ft', pct)
+                    for s, r in untrained.items()}
+            seeds = sorted(s for s in set(ours) & set(base)
+                           if ours[s] is not None and base[s] is not None)
+            if not seeds:
+                continue
+            m = dict(algorithm=algo, arm=arm, baseline='reference',
+                     fraction=pct, seeds=seeds, interval='95 % Student t')
+            for key, _ in METRICS:
+                per_seed = [ours[s][key] - base[s][key] for s in seeds]
+                m[key + '_per_seed'] = per_seed
+                m[key + '_mean'], m[key + '_low'], m[key + '_high'] = \
+                    t_interval(per_seed)
+            rows.append(m)
+    return rows
 
 
 def _pm(mean, std, fmt='{:.2f}'):
@@ -324,6 +357,30 @@ def margins_table(summary):
     return '\n'.join(lines)
 
 
+def finetune_margins_table(summary):
+    """Markdown table: each pre-trained cell's fine-tune minus the untrained
+    backbone's fine-tune at the same label fraction, paired by seed, mean
+    and 95 % t-interval; '' when no cell has both."""
+    rows = summary.get('finetune_margins') or []
+    if not rows:
+        return ''
+    lines = ['| algorithm | views | FT labels | seeds | Δ accuracy (points) | '
+             'Δ macro-F1 (points) | Δ grade MAE | verdict |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- |']
+    for m in rows:
+        lines.append(
+            f"| {_name(m['algorithm'])} | {ARM_NAMES[m['arm']]} | "
+            f"{m['fraction']} % | {len(m['seeds'])} | " +
+            ' | '.join(_paired_cells(m)) + f" | {verdict(m)} |")
+    lines.append('')
+    lines.append('Each row: the pre-trained backbone fine-tuned minus the '
+                 'untrained one fine-tuned with the same labels, settings '
+                 'and seed. Brackets: 95 % Student-t interval of the mean '
+                 'paired difference; an interval that crosses 0 is no '
+                 'measurable difference.')
+    return '\n'.join(lines)
+
+
 #: whether a larger paired difference of a metric favours the first arm
 HIGHER_IS_BETTER = dict(accuracy=True, macro_f1=True, grade_mae=False)
 _SHORT = dict(accuracy='accuracy', macro_f1='macro-F1', grade_mae='MAE')
@@ -345,8 +402,12 @@ def verdict(d):
                           []).append(_SHORT[key])
     if not better:
         return 'no measurable difference'
-    return '; '.join(f'{ARM_NAMES[arm]} better on {", ".join(keys)}'
+    return '; '.join(f'{_verdict_name(arm)} better on {", ".join(keys)}'
                      for arm, keys in better.items())
+
+
+def _verdict_name(arm):
+    return 'untrained backbone' if arm == 'reference' else ARM_NAMES[arm]
 
 
 def differences_table(summary):
