@@ -77,10 +77,19 @@ def t_interval(values, level=0.95):
     return mean, float(low), float(high)
 
 
-def _paired(a, b, key):
-    """Per-seed ``a - b`` of ``key`` over the seeds both have."""
+def _paired_metrics(a, b):
+    """``a - b`` paired by seed over the seeds both have (``a``, ``b``:
+    ``{seed: scores}``): ``seeds``, then for each metric its per-seed
+    differences, their mean and 95 % t-interval (``<key>_per_seed``,
+    ``_mean``, ``_low``, ``_high``)."""
     seeds = sorted(set(a) & set(b))
-    return seeds, [a[s][key] - b[s][key] for s in seeds]
+    stats = dict(seeds=seeds)
+    for key, _ in METRICS:
+        per_seed = [a[s][key] - b[s][key] for s in seeds]
+        stats[key + '_per_seed'] = per_seed
+        stats[key + '_mean'], stats[key + '_low'], stats[key + '_high'] = \
+            t_interval(per_seed)
+    return stats
 
 
 def _curve_mean(runs):
@@ -210,13 +219,8 @@ def summarize(results):
         if arm == 'reference' or not untrained:
             continue
         by_seed = {r['seed']: r for r in runs}
-        m = dict(algorithm=algo, arm=arm)
-        for key, _ in METRICS:
-            seeds, diffs = _paired(by_seed, untrained, key)
-            m['seeds'] = seeds
-            m[key + '_per_seed'] = diffs
-            m[key + '_mean'], m[key + '_low'], m[key + '_high'] = \
-                t_interval(diffs)
+        m = dict(algorithm=algo, arm=arm,
+                 **_paired_metrics(by_seed, untrained))
         mae, _ = _mean_std([by_seed[s]['grade_mae'] for s in m['seeds']])
         m['learns'] = bool(
             m['seeds'] and m['accuracy_mean'] >= LEARNING_BAR['accuracy']
@@ -225,7 +229,6 @@ def summarize(results):
         margins.append(m)
 
     diffs = []
-    finetune_margins = _finetune_margins(cells, untrained, order)
     for algo in sorted({a for a, _ in cells}):
         for arm, baseline, question in COMPARISONS:
             ours = {r['seed']: r for r in cells.get((algo, arm), [])}
@@ -233,14 +236,10 @@ def summarize(results):
             seeds = sorted(set(ours) & set(base))
             if not seeds:
                 continue
+            stats = _paired_metrics(ours, base)
             d = dict(algorithm=algo, arm=arm, baseline=baseline,
-                     question=question, seeds=seeds,
-                     interval='95 % Student t')
-            for key, _ in METRICS:
-                _, per_seed = _paired(ours, base, key)
-                d[key + '_per_seed'] = per_seed
-                d[key + '_mean'], d[key + '_low'], d[key + '_high'] = \
-                    t_interval(per_seed)
+                     question=question, seeds=stats.pop('seeds'),
+                     interval='95 % Student t', **stats)
             t_ours, _ = _mean_std(
                 [ours[s].get('seconds_per_epoch') for s in seeds])
             t_base, _ = _mean_std(
@@ -251,7 +250,7 @@ def summarize(results):
             d['findings'] = _paired_findings(ours, base, seeds)
             diffs.append(d)
     return dict(cells=records, margins=margins, differences=diffs,
-                finetune_margins=finetune_margins)
+                finetune_margins=_finetune_margins(cells, untrained, order))
 
 
 def _finetune_margins(cells, untrained, order):
@@ -267,21 +266,14 @@ def _finetune_margins(cells, untrained, order):
         fractions = sorted({pct for r in runs for pct in r.get('finetune')
                             or {}}, key=float, reverse=True)
         for pct in fractions:
-            ours = {r['seed']: _protocol_scores(r, 'ft', pct) for r in runs}
-            base = {s: _protocol_scores(r, 'ft', pct)
-                    for s, r in untrained.items()}
-            seeds = sorted(s for s in set(ours) & set(base)
-                           if ours[s] is not None and base[s] is not None)
-            if not seeds:
-                continue
-            m = dict(algorithm=algo, arm=arm, baseline='reference',
-                     fraction=pct, seeds=seeds, interval='95 % Student t')
-            for key, _ in METRICS:
-                per_seed = [ours[s][key] - base[s][key] for s in seeds]
-                m[key + '_per_seed'] = per_seed
-                m[key + '_mean'], m[key + '_low'], m[key + '_high'] = \
-                    t_interval(per_seed)
-            rows.append(m)
+            stats = _paired_metrics(
+                _protocol_by_seed(runs, 'ft', pct),
+                _protocol_by_seed(untrained.values(), 'ft', pct))
+            if stats['seeds']:
+                rows.append(dict(algorithm=algo, arm=arm,
+                                 baseline='reference', fraction=pct,
+                                 seeds=stats.pop('seeds'),
+                                 interval='95 % Student t', **stats))
     return rows
 
 
@@ -467,6 +459,13 @@ def _protocol_scores(run, protocol, pct):
     return (run.get(key) or {}).get(pct)
 
 
+def _protocol_by_seed(runs, protocol, pct):
+    """``{seed: scores}`` of the ``runs`` that have scores under
+    ``protocol`` at ``pct`` % labels."""
+    scores = {r['seed']: _protocol_scores(r, protocol, pct) for r in runs}
+    return {s: x for s, x in scores.items() if x is not None}
+
+
 def _headline_cell(runs, protocol, pct):
     scores = [s for s in (_protocol_scores(r, protocol, pct) for r in runs)
               if s is not None]
@@ -485,16 +484,13 @@ def _headline_cell(runs, protocol, pct):
 
 def _headline_delta(runs, stock_runs, protocol, pct):
     """Paired accuracy difference to ``stock`` with its 95 % t-interval."""
-    ours = {r['seed']: _protocol_scores(r, protocol, pct) for r in runs}
-    base = {r['seed']: _protocol_scores(r, protocol, pct)
-            for r in stock_runs}
-    seeds = sorted(s for s in set(ours) & set(base)
-                   if ours[s] is not None and base[s] is not None)
-    if not seeds:
+    d = _paired_metrics(_protocol_by_seed(runs, protocol, pct),
+                        _protocol_by_seed(stock_runs, protocol, pct))
+    if not d['seeds']:
         return 'n/a'
-    mean, low, high = t_interval([ours[s]['accuracy'] - base[s]['accuracy']
-                                  for s in seeds])
-    if len(seeds) < 2:
+    mean, low, high = d['accuracy_mean'], d['accuracy_low'], \
+        d['accuracy_high']
+    if len(d['seeds']) < 2:
         return f'{mean:+.1f} (1 seed)'
     return _interval(mean, low, high, '{:+.1f}')
 
