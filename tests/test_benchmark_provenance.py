@@ -271,6 +271,16 @@ def test_cpu_preset_runs_whole_groups_first():
     assert byol == list(range(len(cells) - len(byol), len(cells)))  # last
 
 
+
+def test_cpu_byol_preset_is_the_cpu_presets_byol_cells():
+    """On a CPU whose predicted maps are not the `cpu` report's, BYOL's
+    groups run alone: the same cells, order and budget as in `cpu`."""
+    from gca_mm.experiments.presets import PRESETS
+    byol = preset_cells('cpu-byol')
+    assert byol == [c for c in preset_cells('cpu') if c[0] == 'byol']
+    assert len(byol) == 36 and byol[0] == ('byol', 'stock', 0)
+    assert PRESETS['cpu-byol']['budget'] == PRESETS['cpu']['budget']
+
 def _benchmark_tool():
     import importlib.util
 

@@ -51,6 +51,16 @@ everything.
   (``tools/benchmark.py --import-results``, the default when ``--out``'s
   JSON exists).
 
+- ``cpu-byol``: BYOL's two groups of ``cpu`` (11 and 12), alone, on its
+  budget. The ``cpu`` report's cells that read the predicted maps can only
+  be carried over by a CPU that makes the same maps, byte for byte, and
+  other CPUs make others (docs/benchmark_protocol.md, "Other CPUs"). On
+  such a CPU this preset runs BYOL's map-reading arms again, every seed,
+  on that CPU's maps, in a report of its own (``--out
+  docs/benchmark_byol``), and carries the map-free cells over from the
+  ``cpu`` report (``--import-results docs/benchmark.json``): 36 cells, 21
+  of them to train, about 19 min each in fp32 on a 2-core AMX Xeon.
+
 - ``gpu``: the paper's scale on one GPU: mmpretrain's ResNet-50 recipes
   (``configs/gpu/``), 224 px, 200 epochs, batch 256 (what BYOL's and
   SimCLR's recipes put on one GPU; learning rates scaled to it by
@@ -69,30 +79,30 @@ from .benchmark import ARMS
 ABLATION = ('gca-crop-only', 'gca-erase-only', 'gca-dim-only')
 LEAVE_ONE_OUT = ('gca-no-erase', 'gca-no-dim')
 
+CPU_GROUPS = (
+    {'simclr': ('stock', 'gca')},
+    {'simclr': ('stock-matched', )},
+    {'simclr': ('gca-oracle', )},
+    {'simclr': ('gca-centre', 'gca-mean')},
+    {'mocov3': ('stock', 'gca')},
+    {'mocov3': ('stock-matched', 'gca-oracle')},
+    {'mocov3': LEAVE_ONE_OUT},
+    {'mocov3': ABLATION},
+    {'mocov3': ('gca-centre', 'gca-mean')},
+    {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
+    # BYOL's seven arms and the paper's one-operator ablation, then
+    # its leave-one-out ablation (the issue's must-haves first)
+    {'byol': tuple(a for a in ARMS if a not in LEAVE_ONE_OUT)},
+    {'byol': LEAVE_ONE_OUT},
+)
+
 PRESETS = {
     'quick': dict(groups=({'simclr': ('stock', 'gca')}, ), seeds=(0, )),
-    'cpu': dict(
-        groups=(
-            {'simclr': ('stock', 'gca')},
-            {'simclr': ('stock-matched', )},
-            {'simclr': ('gca-oracle', )},
-            {'simclr': ('gca-centre', 'gca-mean')},
-            {'mocov3': ('stock', 'gca')},
-            {'mocov3': ('stock-matched', 'gca-oracle')},
-            {'mocov3': LEAVE_ONE_OUT},
-            {'mocov3': ABLATION},
-            {'mocov3': ('gca-centre', 'gca-mean')},
-            {'simclr': ('stock-tuned', ), 'mocov3': ('stock-tuned', )},
-            # BYOL's seven arms and the paper's one-operator ablation, then
-            # its leave-one-out ablation (the issue's must-haves first)
-            {'byol': tuple(a for a in ARMS if a not in LEAVE_ONE_OUT)},
-            {'byol': LEAVE_ONE_OUT},
-        ),
-        seeds=(0, 1, 2),
-        # fp32 on every CPU: one matrix whatever CPU a session gets (bf16
-        # rounds differently by CPU, and not every CPU has it; fp32 costs
-        # 1.2x on the AMX Xeon, docs/cpu_training.md)
-        budget=dict(amp=False)),
+    'cpu': dict(groups=CPU_GROUPS, seeds=(0, 1, 2), budget=dict(amp=False)),
+    # BYOL's groups of `cpu` alone, on the same budget
+    'cpu-byol': dict(
+        groups=tuple(g for g in CPU_GROUPS if set(g) == {'byol'}),
+        seeds=(0, 1, 2), budget=dict(amp=False)),
     'gpu': dict(
         groups=(
             {'byol': ('stock', 'gca')},
