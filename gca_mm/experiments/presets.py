@@ -59,7 +59,7 @@ everything.
   on that CPU's maps, in a report of its own (``--out
   docs/benchmark_byol``), and carries the map-free cells over from the
   ``cpu`` report (``--import-results docs/benchmark.json``): 36 cells, 21
-  of them to train, about 19 min each in fp32 on a 2-core AMX Xeon.
+  of them to train, 16-30 min each in fp32 on a 2-core AMX Xeon.
 
 - ``gpu``: the paper's scale on one GPU: mmpretrain's ResNet-50 recipes
   (``configs/gpu/``), 224 px, 200 epochs, batch 256 (what BYOL's and
