@@ -271,7 +271,6 @@ def test_cpu_preset_runs_whole_groups_first():
     assert byol == list(range(len(cells) - len(byol), len(cells)))  # last
 
 
-
 def test_cpu_byol_preset_is_the_cpu_presets_byol_cells():
     """On a CPU whose predicted maps are not the `cpu` report's, BYOL's
     groups run alone: the same cells, order and budget as in `cpu`."""
@@ -280,6 +279,7 @@ def test_cpu_byol_preset_is_the_cpu_presets_byol_cells():
     assert byol == [c for c in preset_cells('cpu') if c[0] == 'byol']
     assert len(byol) == 36 and byol[0] == ('byol', 'stock', 0)
     assert PRESETS['cpu-byol']['budget'] == PRESETS['cpu']['budget']
+
 
 def _benchmark_tool():
     import importlib.util

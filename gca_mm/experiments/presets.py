@@ -79,6 +79,11 @@ from .benchmark import ARMS
 ABLATION = ('gca-crop-only', 'gca-erase-only', 'gca-dim-only')
 LEAVE_ONE_OUT = ('gca-no-erase', 'gca-no-dim')
 
+# fp32 on every CPU: one matrix whatever CPU a session gets (bf16 rounds
+# differently by CPU, and not every CPU has it; fp32 costs 1.2x on the AMX
+# Xeon, docs/cpu_training.md)
+CPU_BUDGET = dict(amp=False)
+
 CPU_GROUPS = (
     {'simclr': ('stock', 'gca')},
     {'simclr': ('stock-matched', )},
@@ -98,11 +103,11 @@ CPU_GROUPS = (
 
 PRESETS = {
     'quick': dict(groups=({'simclr': ('stock', 'gca')}, ), seeds=(0, )),
-    'cpu': dict(groups=CPU_GROUPS, seeds=(0, 1, 2), budget=dict(amp=False)),
+    'cpu': dict(groups=CPU_GROUPS, seeds=(0, 1, 2), budget=CPU_BUDGET),
     # BYOL's groups of `cpu` alone, on the same budget
     'cpu-byol': dict(
         groups=tuple(g for g in CPU_GROUPS if set(g) == {'byol'}),
-        seeds=(0, 1, 2), budget=dict(amp=False)),
+        seeds=(0, 1, 2), budget=CPU_BUDGET),
     'gpu': dict(
         groups=(
             {'byol': ('stock', 'gca')},
