@@ -9,10 +9,12 @@ import time
 
 import pytest
 
-from gca_mm.experiments.benchmark_report import (differences_table,
+from gca_mm.experiments.benchmark_report import (adjust_for_multiplicity,
+                                          differences_table,
                                           finetune_margins_table,
                                           majority_baseline, majority_line,
-                                          margins_table, results_table,
+                                          margins_table, multiplicity_line,
+                                          paired_p_value, results_table,
                                           summarize, t_interval)
 from reliability_utils import TESTS
 from runner_utils import REPO
@@ -84,6 +86,70 @@ def test_t_interval_on_known_numbers():
     assert t_interval([2.5]) == (2.5, 2.5, 2.5)
     assert t_interval([1.5, 1.5, 1.5]) == (1.5, 1.5, 1.5)  # no spread
     assert t_interval([]) == (None, None, None)
+
+
+def test_paired_p_value_on_known_numbers():
+    # t = 3 / (1.5811 / sqrt 5) = 4.2426 on 4 dof: two-sided p 0.01324
+    assert paired_p_value([1.0, 2.0, 3.0, 4.0, 5.0]) == pytest.approx(
+        0.01324, abs=1e-5)
+    # the test agrees with the interval: p < 0.05 iff it excludes 0
+    for values in ([0.5, 2.0, 3.5], [-1.0, 0.2, 3.0], [-4.0, -2.5, -3.1]):
+        _, low, high = t_interval(values)
+        assert (paired_p_value(values) < 0.05) == (not low <= 0 <= high)
+    assert paired_p_value([2.5]) is None
+    assert paired_p_value([1.5, 1.5, 1.5]) is None  # no spread, no test
+
+
+def test_benjamini_hochberg_over_the_whole_table():
+    """q-values on known numbers: sorted p 0.005, 0.01, 0.03, 0.04 of 4
+    tests give q = p * 4 / rank made monotone: 0.02, 0.02, 0.04, 0.04;
+    rows or metrics without a test get no q and are not counted."""
+    rows = [dict(accuracy_p=0.01, macro_f1_p=0.04, grade_mae_p=None),
+            dict(accuracy_p=0.03, macro_f1_p=0.005, grade_mae_p=None)]
+    assert adjust_for_multiplicity(rows) == 4
+    assert rows[0]['accuracy_q'] == pytest.approx(0.02)
+    assert rows[0]['macro_f1_q'] == pytest.approx(0.04)
+    assert rows[1]['accuracy_q'] == pytest.approx(0.04)
+    assert rows[1]['macro_f1_q'] == pytest.approx(0.02)
+    assert rows[0]['grade_mae_q'] is None
+    assert adjust_for_multiplicity([dict(accuracy_p=None, macro_f1_p=None,
+                                         grade_mae_p=None)]) == 0
+
+
+def test_report_corrects_its_differences_for_multiplicity():
+    """One clear difference survives Benjamini-Hochberg; one whose
+    interval barely excludes 0 among many tests does not, and the report
+    says which is which."""
+    results = []
+    for s, (clear, faint) in enumerate([(10.0, 0.9), (11.0, 1.2),
+                                        (10.5, 1.8)]):
+        results += [_result('mocov3', 'stock', s, 40.0),
+                    _result('mocov3', 'gca', s, 40.0 + clear),
+                    _result('mocov3', 'gca-oracle', s, 40.0 + clear + s),
+                    _result('mocov3', 'stock-matched', s, 40.0 + faint)]
+    summary = summarize(results)
+    assert summary['multiplicity'] == dict(
+        method='Benjamini-Hochberg', tests=12, fdr=0.05)
+    gca = next(d for d in summary['differences'] if d['arm'] == 'gca'
+               and d['baseline'] == 'stock')
+    assert gca['accuracy_p'] < 0.001 and gca['accuracy_q'] < 0.05
+    matched = next(d for d in summary['differences']
+                   if d['arm'] == 'stock-matched')
+    # p 0.039: its interval excludes 0, but 3 of 12 tests at that p give
+    # q = 0.039 * 12 / 9 > 0.05
+    assert matched['accuracy_p'] == pytest.approx(0.039, abs=0.001)
+    assert not matched['accuracy_low'] <= 0 <= matched['accuracy_high']
+    assert matched['accuracy_q'] == pytest.approx(
+        matched['accuracy_p'] * 12 / 9)
+    line = multiplicity_line(summary)
+    assert line.startswith('Multiplicity: this table holds 12 metric')
+    assert '9 of the 95 % intervals exclude 0' in line
+    assert 'keeps 6 of the 12, in 2 comparisons: MoCo v3 GCA − stock ' \
+        '(accuracy q 0.' in line
+    assert 'stock, GCA-sized crops − stock' not in line
+    assert '| q (BH): acc / F1 / MAE |' in differences_table(summary)
+    assert multiplicity_line(summarize(results[:4])).startswith(
+        'No comparison has two seeds')
 
 
 def test_margins_decide_whether_a_backbone_learns():

@@ -42,7 +42,7 @@ from gca_mm.experiments.benchmark_report import (
     crop_area_table, curve_table, differences_table, findings_table,
     finetune_margins_table, fractions_table, headline_table,
     majority_baseline, majority_line,
-    margins_table, plot_accuracy, plot_curves, plot_differences, plot_fractions,
+    margins_table, multiplicity_line, plot_accuracy, plot_curves, plot_differences, plot_fractions,
     provenance_lines, results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
@@ -346,8 +346,9 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
         'that crosses 0 is "no measurable difference"; the verdict names, '
         'for each metric whose interval excludes 0, the arm it favours (a '
         'lower MAE is better).', '',
-        differences_table(summary) if summary['differences'] else
-        'No pair of arms to compare in this run.', '',
+        *([differences_table(summary), '', multiplicity_line(summary)]
+          if summary['differences'] else
+          ['No pair of arms to compare in this run.']), '',
         *([f'![paired differences]({name}_differences.png)', '']
           if summary['differences'] else []),
         *(['## Crop areas of the stock-matched arm', '',

@@ -77,11 +77,50 @@ def t_interval(values, level=0.95):
     return mean, float(low), float(high)
 
 
+def paired_p_value(values):
+    """Two-sided p-value of a one-sample Student t-test that the mean of
+    ``values`` (paired differences, one per seed) is 0: below 0.05 exactly
+    when the 95 % :func:`t_interval` excludes 0. ``None`` with fewer than
+    two values or no spread (no test)."""
+    from scipy import stats
+    values = np.asarray(_clean(values), dtype=float)
+    if values.size < 2 or np.all(values == values[0]):
+        return None
+    return float(stats.ttest_1samp(values, 0.0).pvalue)
+
+
+#: false-discovery rate at which :func:`adjust_for_multiplicity` calls a
+#: paired difference a discovery
+FDR_LEVEL = 0.05
+
+
+def adjust_for_multiplicity(differences):
+    """Benjamini-Hochberg q-values over a report's family of tests: every
+    metric (:data:`METRICS`) of every row of ``differences`` (the paired
+    comparisons of :func:`summarize`) that has a p-value. Sets
+    ``<key>_q`` on each row (``None`` where its ``<key>_p`` is) and returns
+    the number of tests in the family. A q below :data:`FDR_LEVEL` keeps
+    the false-discovery rate over the whole table at that level, where a
+    per-comparison interval that excludes 0 does not."""
+    from scipy import stats
+    tests = [(d, key) for d in differences for key, _ in METRICS
+             if d.get(key + '_p') is not None]
+    for d in differences:
+        for key, _ in METRICS:
+            d[key + '_q'] = None
+    if tests:
+        q = stats.false_discovery_control(
+            [d[key + '_p'] for d, key in tests], method='bh')
+        for (d, key), value in zip(tests, q):
+            d[key + '_q'] = float(value)
+    return len(tests)
+
+
 def _paired_metrics(a, b):
     """``a - b`` paired by seed over the seeds both have (``a``, ``b``:
     ``{seed: scores}``): ``seeds``, then for each metric its per-seed
-    differences, their mean and 95 % t-interval (``<key>_per_seed``,
-    ``_mean``, ``_low``, ``_high``)."""
+    differences, their mean, 95 % t-interval and t-test p-value
+    (``<key>_per_seed``, ``_mean``, ``_low``, ``_high``, ``_p``)."""
     seeds = sorted(set(a) & set(b))
     stats = dict(seeds=seeds)
     for key, _ in METRICS:
@@ -89,6 +128,7 @@ def _paired_metrics(a, b):
         stats[key + '_per_seed'] = per_seed
         stats[key + '_mean'], stats[key + '_low'], stats[key + '_high'] = \
             t_interval(per_seed)
+        stats[key + '_p'] = paired_p_value(per_seed)
     return stats
 
 
@@ -190,8 +230,12 @@ def summarize(results):
       t-interval, and whether the mean clears :data:`LEARNING_BAR`;
     - ``differences``: per algorithm and comparison of
       :data:`COMPARISONS` whose two arms both ran (``arm`` minus
-      ``baseline``, paired by seed): per-seed differences, their mean and
-      95 % t-interval, and the ratio of seconds per epoch.
+      ``baseline``, paired by seed): per-seed differences, their mean,
+      95 % t-interval, t-test p-value and Benjamini-Hochberg q-value over
+      the whole table (:func:`adjust_for_multiplicity`), and the ratio of
+      seconds per epoch;
+    - ``multiplicity``: the size of that q-value's family of tests and
+      the false-discovery rate it is read at.
     """
     cells = {}
     for r in results:
@@ -249,7 +293,10 @@ def summarize(results):
             d['label_fractions'] = _paired_fractions(ours, base, seeds)
             d['findings'] = _paired_findings(ours, base, seeds)
             diffs.append(d)
+    family = adjust_for_multiplicity(diffs)
     return dict(cells=records, margins=margins, differences=diffs,
+                multiplicity=dict(method='Benjamini-Hochberg',
+                                  tests=family, fdr=FDR_LEVEL),
                 finetune_margins=_finetune_margins(cells, untrained, order))
 
 
@@ -402,14 +449,24 @@ def _verdict_name(arm):
     return 'untrained backbone' if arm == 'reference' else ARM_NAMES[arm]
 
 
+def _q_cell(d):
+    """``0.012 / 0.40 / -``: a row's q-values of accuracy, macro-F1, MAE."""
+    def fmt(q):
+        if q is None:
+            return '-'
+        return f'{q:.3f}' if q < 0.1 else f'{q:.2f}'
+    return ' / '.join(fmt(d.get(key + '_q')) for key, _ in METRICS)
+
+
 def differences_table(summary):
     """Markdown table of every paired comparison (``arm`` minus
-    ``baseline``, by seed), with 95 % t-intervals; an interval that
-    crosses 0 is "no measurable difference"."""
+    ``baseline``, by seed), with 95 % t-intervals and the
+    Benjamini-Hochberg q-values over the table; an interval that crosses
+    0 is "no measurable difference"."""
     lines = ['| algorithm | difference | seeds | Δ accuracy (points) | '
              'Δ macro-F1 (points) | Δ grade MAE | per-seed Δ accuracy | '
-             'verdict | time ratio |',
-             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+             'verdict | q (BH): acc / F1 / MAE | time ratio |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for d in summary['differences']:
         per_seed = ', '.join(f'{v:+.1f}' for v in d['accuracy_per_seed'])
         ratio = 'n/a' if d['time_ratio'] is None else \
@@ -418,8 +475,44 @@ def differences_table(summary):
             f"| {_name(d['algorithm'])} | {ARM_NAMES[d['arm']]} − "
             f"{ARM_NAMES[d['baseline']]} | {len(d['seeds'])} | " +
             ' | '.join(_paired_cells(d)) +
-            f" | {per_seed} | {verdict(d)} | {ratio} |")
+            f" | {per_seed} | {verdict(d)} | {_q_cell(d)} | {ratio} |")
     return '\n'.join(lines)
+
+
+def multiplicity_line(summary):
+    """A paragraph on the differences table's multiplicity: how many
+    metric × comparison tests it holds, how many intervals exclude 0, and
+    which differences keep a Benjamini-Hochberg q-value below the
+    false-discovery rate (:func:`adjust_for_multiplicity`)."""
+    diffs = summary['differences']
+    fdr = (summary.get('multiplicity') or {}).get('fdr', FDR_LEVEL)
+    tests = sum(1 for d in diffs for key, _ in METRICS
+                if d.get(key + '_p') is not None)
+    if not tests:
+        return ('No comparison has two seeds or more: no test, no '
+                'correction for multiplicity.')
+    excluding = sum(1 for d in diffs for key, _ in METRICS
+                    if d.get(key + '_p') is not None
+                    and not d[key + '_low'] <= 0 <= d[key + '_high'])
+    kept, rows = 0, []
+    for d in diffs:
+        keys = [f"{_SHORT[key]} q {d[key + '_q']:.3f}" for key, _ in METRICS
+                if d.get(key + '_q') is not None and d[key + '_q'] < fdr]
+        if keys:
+            kept += len(keys)
+            rows.append(f"{_name(d['algorithm'])} {ARM_NAMES[d['arm']]} − "
+                        f"{ARM_NAMES[d['baseline']]} ({', '.join(keys)})")
+    return (
+        f'Multiplicity: this table holds {tests} metric × comparison tests '
+        f'(two-sided paired t-tests, the same as the intervals); '
+        f'{excluding} of the 95 % intervals exclude 0, and at {tests} tests '
+        f'about {0.05 * tests:.1f} would by chance if no arm differed. '
+        f'Benjamini-Hochberg over the whole table (false-discovery rate '
+        f'{fdr:g}, q column) keeps {kept} of the {tests}'
+        + (f', in {len(rows)} comparisons: ' + '; '.join(rows) + '.'
+           if rows else '.')
+        + ' A difference whose interval excludes 0 but whose q is above '
+        f'{fdr:g} is a lead for more seeds, not a finding.')
 
 
 def fractions_table(summary):
