@@ -14,7 +14,8 @@ from gca_mm.experiments.benchmark_report import (adjust_for_multiplicity,
                                           finetune_margins_table,
                                           majority_baseline, majority_line,
                                           margins_table, multiplicity_line,
-                                          paired_p_value, results_table,
+                                          paired_p_value, report_title,
+                                          results_table,
                                           summarize, t_interval)
 from reliability_utils import TESTS
 from runner_utils import REPO
@@ -150,6 +151,18 @@ def test_report_corrects_its_differences_for_multiplicity():
     assert '| q (BH): acc / F1 / MAE |' in differences_table(summary)
     assert multiplicity_line(summarize(results[:4])).startswith(
         'No comparison has two seeds')
+
+
+def test_report_title_names_what_the_report_holds():
+    results = [_result('byol', 'stock', 0, 40.0),
+               _result('simclr', 'gca', 0, 40.0),
+               _result('random', 'reference', 0, 39.0)]
+    assert report_title('cpu-byol', results[:1] + results[2:]) == (
+        '# Benchmark (`--preset cpu-byol`): BYOL pre-training on a CPU, '
+        'GCA vs stock and its controls')
+    # algorithms in the project's order, the untrained reference left out
+    assert report_title(None, results, 'gpu').startswith(
+        '# Benchmark: SimCLR, BYOL pre-training on a GPU')
 
 
 def test_margins_decide_whether_a_backbone_learns():

@@ -43,7 +43,7 @@ from gca_mm.experiments.benchmark_report import (
     finetune_margins_table, fractions_table, headline_table,
     majority_baseline, majority_line,
     margins_table, multiplicity_line, plot_accuracy, plot_curves, plot_differences, plot_fractions,
-    provenance_lines, results_table, summarize, write_json)
+    provenance_lines, report_title, results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
 from gca_mm.experiments.finetune import FinetuneSettings
@@ -317,8 +317,7 @@ def write_report(args, argv, results, seconds, provenance, ft=None):
     images = args.num_images or 'all'
     crop_table = crop_area_table(results)
     md = [
-        '# Benchmark: self-supervised pre-training on a CPU, GCA vs stock '
-        'and its controls',
+        report_title(args.preset, results, budget.family),
         '',
         f'Produced by `{settings["command"]}`, {settings["measured"]}: '
         f'{len(results)} cells, {cells_seconds / 3600:.1f} h of wall time '

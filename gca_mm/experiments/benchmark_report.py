@@ -628,6 +628,22 @@ def headline_table(summary, fractions=('100', '10')):
     return '\n'.join(lines)
 
 
+def report_title(preset, results, family='cpu'):
+    """A report's Markdown title naming what it holds: the pre-trained
+    algorithms of ``results`` (the untrained reference aside), the device
+    family and the preset that made it, so two reports of one project are
+    told apart by their first line."""
+    algos = sorted({r['algorithm'] for r in results
+                    if r['algorithm'] not in REFERENCES},
+                   key=lambda a: list(ALGORITHM_NAMES).index(a)
+                   if a in ALGORITHM_NAMES else 99)
+    names = ', '.join(_name(a) for a in algos) or 'no'
+    device = 'GPU' if family == 'gpu' else 'CPU'
+    made = f' (`--preset {preset}`)' if preset else ''
+    return (f'# Benchmark{made}: {names} pre-training on a {device}, GCA '
+            'vs stock and its controls')
+
+
 def provenance_lines(results):
     """Markdown lines saying on what each cell ran: hardware, date, data
     and map fingerprints, and which cells came from an earlier report."""
