@@ -42,8 +42,9 @@ from gca_mm.experiments.benchmark_report import (
     crop_area_table, curve_table, differences_table, findings_table,
     finetune_margins_table, fractions_table, headline_table,
     majority_baseline, majority_line,
-    margins_table, multiplicity_line, plot_accuracy, plot_curves, plot_differences, plot_fractions,
-    provenance_lines, report_title, results_table, summarize, write_json)
+    margins_table, multiplicity_line, plot_accuracy, plot_curves,
+    plot_differences, plot_fractions, provenance_lines, report_title,
+    results_table, summarize, write_json)
 from gca_mm.experiments.control_maps import write_control_maps
 from gca_mm.experiments.feature_probe import C_GRID
 from gca_mm.experiments.finetune import FinetuneSettings

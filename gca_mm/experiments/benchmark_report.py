@@ -628,16 +628,23 @@ def headline_table(summary, fractions=('100', '10')):
     return '\n'.join(lines)
 
 
+def _pretrained_algorithms(records):
+    """The pre-trained algorithms of ``records`` (results or summary
+    cells), the untrained reference aside, in :data:`ALGORITHM_NAMES`'s
+    order."""
+    order = list(ALGORITHM_NAMES)
+    return sorted({r['algorithm'] for r in records
+                   if r['algorithm'] not in REFERENCES},
+                  key=lambda a: order.index(a) if a in order else 99)
+
+
 def report_title(preset, results, family='cpu'):
     """A report's Markdown title naming what it holds: the pre-trained
     algorithms of ``results`` (the untrained reference aside), the device
     family and the preset that made it, so two reports of one project are
     told apart by their first line."""
-    algos = sorted({r['algorithm'] for r in results
-                    if r['algorithm'] not in REFERENCES},
-                   key=lambda a: list(ALGORITHM_NAMES).index(a)
-                   if a in ALGORITHM_NAMES else 99)
-    names = ', '.join(_name(a) for a in algos) or 'no'
+    names = ', '.join(_name(a) for a in _pretrained_algorithms(results)) \
+        or 'no'
     device = 'GPU' if family == 'gpu' else 'CPU'
     made = f' (`--preset {preset}`)' if preset else ''
     return (f'# Benchmark{made}: {names} pre-training on a {device}, GCA '
@@ -790,10 +797,7 @@ def plot_accuracy(path, summary, title='Probe on KL grade', floor=None):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    algos = sorted({r['algorithm'] for r in summary['cells']
-                    if r['algorithm'] not in REFERENCES},
-                   key=lambda a: list(ALGORITHM_NAMES).index(a)
-                   if a in ALGORITHM_NAMES else 99)
+    algos = _pretrained_algorithms(summary['cells'])
     arms = [a for a in ARMS if any(r['arm'] == a for r in summary['cells'])]
     fig, axes = plt.subplots(
         1, 2, figsize=(2.6 + (1.8 + 0.4 * len(arms)) * len(algos), 3.2),
