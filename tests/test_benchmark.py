@@ -397,11 +397,17 @@ def test_resumed_cell_counts_the_epochs_before_its_resume(monkeypatch,
     assert result['wall_seconds'] < 2 * 40.0 + 60  # plus this call alone
 
     # a cell trained in one call records no resume
+    started = dict(data='d' * 64, gaze_maps=None, hardware='cpu A',
+                   commit='c' * 40, measured='2026-01-01')
     fresh = bench.run_cell('simclr', 'stock', 1, budget, 'data/x',
                            str(tmp_path), prober=lambda ckpt, seed: probe,
-                           configs=CONFIGS)
+                           configs=CONFIGS, provenance=started)
     assert 'resumed_from_epoch' not in fresh
     assert fresh['wall_seconds'] < 60
+    # its provenance is the run's, measured the day its result was written
+    # (not the day the run started: a cell may finish after midnight)
+    assert fresh['provenance'] == dict(started,
+                                       measured=time.strftime('%Y-%m-%d'))
 
 
 def test_cell_adopts_a_finished_pretraining_with_the_same_config(

@@ -444,7 +444,8 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
     ``arm_settings`` (JSON-able) are kept in the result; its
     ``crop_ratio_range`` goes to :func:`write_pretrain_config`.
     ``provenance`` (:func:`~gca_mm.experiments.provenance.run_provenance`:
-    data and map fingerprints, hardware) is kept in a new result.
+    data and map fingerprints, hardware) is kept in a new result, with
+    ``measured`` the day the result is written.
     A finished pre-training below ``adopt_roots`` whose config is the
     cell's, byte for byte (a search's candidate,
     :mod:`~gca_mm.experiments.pretraining_reuse`), is copied in instead of
@@ -471,8 +472,6 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
                   budget=asdict(budget), data_root=data_root)
     if arm_settings:
         result['arm_settings'] = arm_settings
-    if provenance:
-        result['provenance'] = provenance
     if algorithm in REFERENCES:
         atomic_write_text(osp.join(work_dir, 'probe_config.py'),
                           prober.cfg.pretty_text)
@@ -529,6 +528,11 @@ def run_cell(algorithm, arm, seed, budget, data_root, work_root, tools=None,
     if resumed:
         result['resumed_from_epoch'] = resumed
         result['wall_seconds'] += resumed * result['seconds_per_epoch']
+    if provenance:
+        # measured: the day the cell's result is complete, not the day the
+        # run that finished it started (a cell may run past midnight)
+        result['provenance'] = dict(provenance,
+                                    measured=time.strftime('%Y-%m-%d'))
     atomic_write_text(result_path, json.dumps(result, indent=2))
     return result
 
